@@ -1,0 +1,62 @@
+import { pipeline } from 'node:stream/promises';
+import type { Response } from 'express';
+import type { UpstreamResponse } from '../upstream/client';
+
+/**
+ * Response headers the mirror passes from an upstream to its client. An
+ * allow-list: hop-by-hop headers, cookies and redirect targets stay behind.
+ */
+const RELAYED_HEADERS = [
+  'content-type',
+  'content-length',
+  'content-range',
+  'accept-ranges',
+  'docker-content-digest',
+  'docker-distribution-api-version',
+  'etag',
+  'last-modified',
+  'link',
+  'www-authenticate',
+  'retry-after',
+  'oci-filters-applied',
+];
+
+/** Copies the relayed headers of an upstream answer onto `res`. */
+export function copyUpstreamHeaders(upstream: UpstreamResponse, res: Response, ns?: string): void {
+  for (const name of RELAYED_HEADERS) {
+    const value = upstream.headers[name];
+    if (value === undefined) continue;
+    res.setHeader(name, name === 'link' && ns ? keepNamespace(value, ns) : value);
+  }
+}
+
+/**
+ * Streams an upstream answer to the client unchanged: status, relayed headers
+ * and body. `pipeline` honours backpressure and, when either side fails,
+ * destroys the other: a client that goes away aborts the upstream read, and a
+ * broken upstream aborts the client's response instead of ending it as if complete.
+ */
+export async function relay(upstream: UpstreamResponse, res: Response, options: { head: boolean; ns?: string }): Promise<void> {
+  res.status(upstream.status);
+  copyUpstreamHeaders(upstream, res, options.ns);
+  if (options.head) {
+    upstream.body.resume();
+    res.end();
+    return;
+  }
+  await pipeline(upstream.body, res);
+}
+
+/**
+ * A `Link: </v2/…?last=x>; rel="next"` from the upstream is relative to the
+ * registry; a client following it through the mirror must keep its `ns`.
+ */
+function keepNamespace(link: string | string[], ns: string): string | string[] {
+  const rewrite = (value: string): string =>
+    value.replace(/<(\/v2\/[^>]*)>/g, (_match, path: string) => {
+      const url = new URL(path, 'http://mirror.invalid');
+      if (!url.searchParams.has('ns')) url.searchParams.set('ns', ns);
+      return `<${url.pathname}${url.search}>`;
+    });
+  return Array.isArray(link) ? link.map(rewrite) : rewrite(link);
+}

@@ -1,0 +1,17 @@
+/**
+ * lifec-mirror as a library: compile runmd into an Express router that
+ * mirrors OCI registries, or use the parser, compiler and plugins on their own.
+ */
+export { createMirror, type MirrorOptions, type MirrorRouter } from './mirror';
+export { startServer, parseListenAddress, type RunningServer, type ListenAddress } from './server';
+export { parseRunmd } from './runmd/parse';
+export { compileRunmd } from './runmd/compile';
+export { RunmdError } from './runmd/errors';
+export type * from './runmd/ast';
+export type * from './runmd/config';
+export { defaultCatalog } from './catalog';
+export { PLUGINS, pullPlugin, resolvePlugin } from './middleware';
+export type { PluginDefinition, PluginDeps, Clock } from './middleware';
+export { MirrorError, UpstreamError, type OciErrorCode } from './errors';
+export type { MirrorContext, ResolvedManifest, RouteKind, Credentials } from './context';
+export { createLogger, type Logger } from './log';

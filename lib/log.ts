@@ -1,0 +1,64 @@
+import pino, { type Logger } from 'pino';
+
+export type { Logger };
+export type LogFormat = 'json' | 'pretty';
+
+/**
+ * Paths the logger never prints: credentials in request headers, token
+ * answers and config values. Applied to every log line, so a mistake in a
+ * log call cannot leak a secret.
+ */
+export const REDACTED_PATHS = [
+  'authorization',
+  'password',
+  'token',
+  'refreshToken',
+  'accessToken',
+  '*.authorization',
+  '*.Authorization',
+  '*.password',
+  '*.token',
+  '*.access_token',
+  '*.refresh_token',
+  '*.refreshToken',
+  '*.accessToken',
+  'headers.authorization',
+  'headers.cookie',
+  'req.headers.authorization',
+  'req.headers.cookie',
+];
+
+export interface LoggerOptions {
+  level?: string;
+  format?: LogFormat;
+  destination?: NodeJS.WritableStream;
+}
+
+/** The mirror's structured logger: JSON lines by default, one human-readable line per event with `pretty`. */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const level = options.level ?? 'info';
+  const destination = options.destination ?? process.stderr;
+  const base = { level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, base: undefined };
+  if (options.format === 'pretty') {
+    return pino({ ...base, timestamp: false, formatters: { level: (label: string) => ({ level: label }) } }, prettyStream(destination));
+  }
+  return pino({ ...base, timestamp: pino.stdTimeFunctions.isoTime }, destination as pino.DestinationStream);
+}
+
+/** A minimal human format (`level msg key=value …`) without a second dependency. */
+function prettyStream(destination: NodeJS.WritableStream): pino.DestinationStream {
+  return {
+    write(line: string): void {
+      const { level, msg, ...rest } = JSON.parse(line) as Record<string, unknown>;
+      const fields = Object.entries(rest)
+        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+        .join(' ');
+      destination.write(`${String(level).padEnd(5)} ${String(msg ?? '')}${fields ? ` ${fields}` : ''}\n`);
+    },
+  };
+}
+
+/** A logger that drops everything; the default when a library user passes none. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

@@ -1,0 +1,86 @@
+import type { Request } from 'express';
+import { mirrorContext, type MirrorContext, type ResolvedManifest } from '../context';
+import { MirrorError } from '../errors';
+import { forwardHeaders } from '../http/forward';
+import { readLimited } from '../http/read-body';
+import { relay } from '../http/relay';
+import { sha256Digest, verifiesDigest } from '../oci/digest';
+import { DEFAULT_MANIFEST_ACCEPT, Header, MAX_MANIFEST_BYTES } from '../oci/mediatypes';
+import type { UpstreamResponse } from '../upstream/client';
+import type { PluginDefinition } from './plugin';
+
+/**
+ * `.resolve [media types]`: fetches the manifest from the upstream (HEAD for
+ * HEAD, GET for GET) with the client's `Accept` plus the listed media types,
+ * and leaves it on the request context for later plugins and the route's
+ * answer. Non-200 answers (404, 401 with its challenge) go back unchanged.
+ */
+export const resolvePlugin: PluginDefinition = {
+  name: 'resolve',
+  summary: 'fetch the manifest from the upstream and keep it for the plugins after it',
+  routes: ['manifests'],
+  producesManifest: true,
+  create(call) {
+    const extraTypes = call.input.split(/[\s,]+/).filter((t) => t !== '');
+    return async (req, res, next) => {
+      const ctx = mirrorContext(res);
+      const head = req.method === 'HEAD';
+      const upstream = await fetchManifest(ctx, req, extraTypes, head);
+      if (upstream.status !== 200) {
+        await relay(upstream, res, { head, ns: ctx.upstream.host });
+        return;
+      }
+      ctx.manifest = head ? describeHead(upstream) : await readManifest(ctx, upstream);
+      next();
+    };
+  },
+};
+
+/** The client's `Accept` with the plugin's media types added (never removed). */
+export function mergeAccept(clientAccept: string | undefined, extraTypes: readonly string[]): string {
+  const accept = clientAccept?.trim() || DEFAULT_MANIFEST_ACCEPT;
+  const present = new Set(accept.split(',').map((part) => part.split(';')[0]?.trim().toLowerCase()));
+  const missing = extraTypes.filter((t) => !present.has(t.toLowerCase()));
+  return missing.length === 0 ? accept : `${accept}, ${missing.join(', ')}`;
+}
+
+function fetchManifest(ctx: MirrorContext, req: Request, extraTypes: readonly string[], head: boolean): Promise<UpstreamResponse> {
+  const headers = forwardHeaders(req, ctx, []);
+  headers.accept = mergeAccept(req.get('accept'), extraTypes);
+  const path = `/v2/${ctx.repository}/manifests/${ctx.reference ?? ''}`;
+  return ctx.client.send({ method: head ? 'HEAD' : 'GET', path, headers, signal: ctx.signal }, ctx.authorizer);
+}
+
+function describeHead(upstream: UpstreamResponse): ResolvedManifest {
+  const digest = headerValue(upstream, Header.contentDigest);
+  const length = Number(headerValue(upstream, 'content-length'));
+  return {
+    status: upstream.status,
+    mediaType: headerValue(upstream, 'content-type'),
+    digest,
+    size: Number.isFinite(length) ? length : -1,
+    headers: {},
+  };
+}
+
+/**
+ * Reads the manifest bytes. By digest, the bytes must hash to the digest asked
+ * for (content addressability); by tag, the digest is the upstream's header
+ * or, when it sent none, computed over the bytes as containerd would.
+ */
+async function readManifest(ctx: MirrorContext, upstream: UpstreamResponse): Promise<ResolvedManifest> {
+  const body = await readLimited(upstream.body, MAX_MANIFEST_BYTES);
+  let digest = headerValue(upstream, Header.contentDigest) || sha256Digest(body);
+  if (ctx.referenceKind === 'digest' && ctx.reference) {
+    if (!verifiesDigest(body, ctx.reference)) {
+      throw new MirrorError(502, 'MANIFEST_INVALID', `upstream ${ctx.upstream.host} answered ${ctx.reference} with content of another digest`);
+    }
+    digest = ctx.reference;
+  }
+  return { status: 200, mediaType: headerValue(upstream, 'content-type'), digest, size: body.length, body, headers: {} };
+}
+
+function headerValue(upstream: UpstreamResponse, name: string): string {
+  const value = upstream.headers[name];
+  return (Array.isArray(value) ? value[0] : value) ?? '';
+}

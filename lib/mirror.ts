@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import express, { type Router } from 'express';
+import type { Logger } from 'pino';
+import { defaultCatalog } from './catalog';
+import { errorHandler } from './errors';
+import { accessLog } from './http/access-log';
+import { silentLogger } from './log';
+import { PLUGINS } from './middleware';
+import { systemClock, type Clock, type PluginDefinition } from './middleware/plugin';
+import { buildProxyRouter } from './router';
+import type { Catalog } from './runmd/catalog';
+import { compileRunmd } from './runmd/compile';
+import type { MirrorConfig } from './runmd/config';
+import { RunmdError } from './runmd/errors';
+import { parseRunmd } from './runmd/parse';
+import { createServices, type MirrorServices } from './services';
+import { upstreamsFromConfig } from './upstream/from-config';
+import { UpstreamSet } from './upstream/upstream';
+
+export interface MirrorOptions {
+  /** runmd text; or give `configPath`. */
+  runmd?: string;
+  /** A runmd file; its directory is the mirror's home unless `home` is given. */
+  configPath?: string;
+  /** Where credential files and state live (default: the config file's directory, or the working directory). */
+  home?: string;
+  logger?: Logger;
+  clock?: Clock;
+  /** Extra plugins, by runmd name, added to (or replacing) the built-in ones. */
+  plugins?: ReadonlyMap<string, PluginDefinition>;
+}
+
+/** The router `createMirror` returns: an Express router plus what it was built from. */
+export type MirrorRouter = Router & {
+  readonly config: MirrorConfig;
+  readonly services: MirrorServices;
+  /** Releases what the mirror holds (timers, files). */
+  close(): Promise<void>;
+};
+
+/**
+ * Compiles runmd into an Express router that serves the OCI distribution
+ * API for the configured registries: `app.use(createMirror({ configPath: 'mirror.runmd' }))`.
+ *
+ * @throws RunmdError when the configuration is invalid (with file:line:column).
+ */
+export function createMirror(options: MirrorOptions): MirrorRouter {
+  const { text, file } = loadRunmd(options);
+  const plugins = new Map([...PLUGINS, ...(options.plugins ?? [])]);
+  const catalog: Catalog = { ...defaultCatalog, plugins };
+  const config = compileRunmd(parseRunmd(text, file), catalog);
+  if (!config.proxy) throw new RunmdError({ file, line: 1, column: 1 }, 'no "+ .proxy <address>" block: nothing to serve');
+  if (config.mirrors.length === 0) throw new RunmdError(config.proxy.pos, 'no registry declared: add ": .mirror <registry>" to a .runtime block');
+  const logger = options.logger ?? silentLogger();
+  const clock = options.clock ?? systemClock;
+  const home = options.home ?? (options.configPath ? path.dirname(path.resolve(options.configPath)) : process.cwd());
+  const services = createServices({ home, logger, clock });
+  const upstreams = new UpstreamSet(upstreamsFromConfig(config.mirrors));
+  const deps = { logger, clock, home, upstreams, services };
+
+  const router = express.Router() as MirrorRouter;
+  router.use(accessLog(logger, clock));
+  router.use(buildProxyRouter(config.proxy, plugins, deps));
+  router.use(errorHandler((err, req) => logError(logger, err, req.method, req.path)));
+  return Object.assign(router, { config, services, close: () => services.close() });
+}
+
+function loadRunmd(options: MirrorOptions): { text: string; file: string } {
+  if (options.runmd !== undefined) return { text: options.runmd, file: options.configPath ?? 'mirror.runmd' };
+  if (!options.configPath) throw new TypeError('createMirror needs `runmd` text or a `configPath`');
+  return { text: readFileSync(options.configPath, 'utf8'), file: options.configPath };
+}
+
+function logError(logger: Logger, err: import('./errors').MirrorError, method: string, urlPath: string): void {
+  const level = err.status >= 500 ? 'warn' : 'debug';
+  const cause = err.cause instanceof Error ? err.cause.message : undefined;
+  logger[level]({ method, path: urlPath, status: err.status, code: err.code, cause }, err.message);
+}

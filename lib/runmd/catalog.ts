@@ -1,0 +1,38 @@
+import type { RouteKind } from '../context';
+import type { RouteMethod } from './config';
+
+/** What the compiler knows about a route plugin (the factory lives in lib/middleware). */
+export interface PluginSignature {
+  name: string;
+  /** Routes the plugin may appear under. */
+  routes: readonly RouteKind[];
+  /** The plugin answers the request itself (streams it); nothing may follow it. */
+  terminal?: boolean;
+  /** The plugin leaves a manifest on the request context for the route to answer with. */
+  producesManifest?: boolean;
+  /** Plugins that must appear before this one in the same route. */
+  requires?: readonly string[];
+}
+
+/** What the compiler knows about a `.runtime` step. */
+export interface StepSignature {
+  name: string;
+  /** Names of the property lines that belong to this step (e.g. `.host` after `.mirror`). */
+  properties: readonly string[];
+}
+
+/** Everything `compileRunmd` checks names against. */
+export interface Catalog {
+  plugins: ReadonlyMap<string, PluginSignature>;
+  steps: ReadonlyMap<string, StepSignature>;
+  /** Names allowed as `.proxy` settings before the first route. */
+  proxySettings: readonly string[];
+}
+
+/** The routes a `.proxy` can mount and the methods each supports (OCI distribution-spec, pull endpoints). */
+export const ROUTE_METHODS: Readonly<Record<RouteKind, readonly RouteMethod[]>> = {
+  manifests: ['head', 'get'],
+  blobs: ['head', 'get'],
+  tags: ['get'],
+  referrers: ['get'],
+};

@@ -1,0 +1,92 @@
+import type { Line, RootAttribute } from './ast';
+import type { Catalog } from './catalog';
+import { ROUTE_METHODS } from './catalog';
+import type { PluginCall, ProxySpec, RouteMethod, RouteSpec } from './config';
+import type { RouteKind } from '../context';
+import { RunmdError } from './errors';
+import { suggest } from './suggest';
+
+const ROUTE_KINDS = Object.keys(ROUTE_METHODS) as RouteKind[];
+
+function isRouteKind(name: string): name is RouteKind {
+  return (ROUTE_KINDS as string[]).includes(name);
+}
+
+/**
+ * Compiles `+ .proxy <address>`: settings lines first, then route lines
+ * (`.manifests`, `.blobs`, `.tags`, `.referrers`), each followed by its plugin
+ * lines. Indentation is cosmetic: a plugin line belongs to the route above it.
+ */
+export function compileProxy(root: RootAttribute, catalog: Catalog): ProxySpec {
+  if (root.input === '') throw new RunmdError(root.inputPos, '.proxy needs the address to listen on (e.g. "+ .proxy localhost:8578")');
+  const settings: Line[] = [];
+  const routes: RouteSpec[] = [];
+  for (const line of root.properties) {
+    const current = routes[routes.length - 1];
+    if (line.key === undefined && isRouteKind(line.name)) {
+      if (routes.some((r) => r.kind === line.name)) throw new RunmdError(line.pos, `route ".${line.name}" is declared twice`);
+      routes.push({ kind: line.name, methods: parseMethods(line), plugins: [], pos: line.pos });
+    } else if (current === undefined) {
+      settings.push(checkSetting(line, catalog));
+    } else {
+      current.plugins.push(checkPlugin(line, current, catalog));
+    }
+  }
+  for (const route of routes) checkStack(route, catalog);
+  return { address: root.input, settings, routes, pos: root.pos };
+}
+
+function parseMethods(line: Line): RouteMethod[] {
+  const allowed = ROUTE_METHODS[line.name as RouteKind];
+  const words = line.input.split(',').map((w) => w.trim().toLowerCase()).filter((w) => w !== '');
+  if (words.length === 0) {
+    throw new RunmdError(line.inputPos, `route ".${line.name}" lists no methods (e.g. ".${line.name} ${allowed.join(', ')}")`);
+  }
+  const methods: RouteMethod[] = [];
+  for (const word of words) {
+    if (!(allowed as string[]).includes(word)) {
+      throw new RunmdError(line.inputPos, `method "${word}" is not allowed on ".${line.name}" (allowed: ${allowed.join(', ')})`);
+    }
+    if (!methods.includes(word as RouteMethod)) methods.push(word as RouteMethod);
+  }
+  return methods;
+}
+
+function checkSetting(line: Line, catalog: Catalog): Line {
+  if (line.key !== undefined || catalog.proxySettings.includes(line.name)) return line;
+  const hint = suggest(line.name, [...catalog.proxySettings, ...ROUTE_KINDS]);
+  throw new RunmdError(line.pos, `unknown .proxy setting ".${line.name}"${hint ? ` (did you mean ".${hint}"?)` : ''}`);
+}
+
+function checkPlugin(line: Line, route: RouteSpec, catalog: Catalog): PluginCall {
+  if (line.key !== undefined) throw new RunmdError(line.pos, `expected a plugin line under ".${route.kind}", found the value "${line.key}"`);
+  const signature = catalog.plugins.get(line.name);
+  if (!signature) {
+    const hint = suggest(line.name, [...catalog.plugins.keys()]);
+    throw new RunmdError(line.pos, `unknown plugin ".${line.name}"${hint ? ` (did you mean ".${hint}"?)` : ''}`);
+  }
+  if (!signature.routes.includes(route.kind)) {
+    throw new RunmdError(line.pos, `plugin ".${line.name}" cannot be used on ".${route.kind}" (only on ${signature.routes.map((r) => `.${r}`).join(', ')})`);
+  }
+  return { name: line.name, input: line.input, pos: line.pos, inputPos: line.inputPos };
+}
+
+function checkStack(route: RouteSpec, catalog: Catalog): void {
+  if (route.plugins.length === 0) throw new RunmdError(route.pos, `route ".${route.kind}" has no plugins (e.g. ":   .${route.kind === 'manifests' ? 'resolve' : 'pull'}")`);
+  let answered = false;
+  const seen: string[] = [];
+  for (const call of route.plugins) {
+    const signature = catalog.plugins.get(call.name);
+    if (answered) throw new RunmdError(call.pos, `plugin ".${call.name}" can never run: the plugin before it answers the request`);
+    for (const required of signature?.requires ?? []) {
+      if (!seen.includes(required)) throw new RunmdError(call.pos, `plugin ".${call.name}" needs ".${required}" earlier in ".${route.kind}"`);
+    }
+    answered = signature?.terminal === true;
+    seen.push(call.name);
+  }
+  const answers = route.plugins.some((c) => {
+    const s = catalog.plugins.get(c.name);
+    return s?.terminal === true || s?.producesManifest === true;
+  });
+  if (!answers) throw new RunmdError(route.pos, `route ".${route.kind}" has no plugin that answers (add ".${route.kind === 'manifests' ? 'resolve' : 'pull'}")`);
+}

@@ -1,0 +1,67 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import type { Logger } from 'pino';
+import type { MirrorRouter } from './mirror';
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/**
+ * Parses a `.proxy` address (`localhost:8578`, `127.0.0.1:0`, `[::1]:8578`).
+ * `localhost` binds 127.0.0.1: containerd's `http://localhost:…` dials that
+ * first, and a name that resolves to ::1 only would miss it.
+ */
+export function parseListenAddress(address: string): ListenAddress {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(address.trim());
+  const port = Number(match?.[3]);
+  if (!match || port > 65535) throw new Error(`"${address}" is not a host:port address`);
+  const host = match[1] ?? match[2] ?? '';
+  return { host: host === 'localhost' ? '127.0.0.1' : host, port };
+}
+
+export interface RunningServer {
+  server: http.Server;
+  /** The bound address (with the real port when 0 was asked for). */
+  address: ListenAddress;
+  url: string;
+  /** Stops accepting, lets in-flight requests finish until `deadlineMs`, then cuts the rest. */
+  close(deadlineMs?: number): Promise<void>;
+}
+
+/** Serves a mirror router on its `.proxy` address (or `address`). */
+export async function startServer(mirror: MirrorRouter, logger: Logger, address?: ListenAddress): Promise<RunningServer> {
+  const target = address ?? parseListenAddress(mirror.config.proxy?.address ?? 'localhost:8578');
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(mirror);
+  const server = http.createServer(app);
+  // Slow clients hold connections open; the mirror's own upstream timeouts bound the rest.
+  server.keepAliveTimeout = 65_000;
+  server.requestTimeout = 0;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(target.port, target.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = server.address() as AddressInfo;
+  const listen = { host: bound.address, port: bound.port };
+  const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
+  logger.info({ address: `${host}:${listen.port}` }, 'mirror listening');
+  return { server, address: listen, url: `http://${host}:${listen.port}`, close: (deadline) => closeGracefully(server, mirror, deadline) };
+}
+
+async function closeGracefully(server: http.Server, mirror: MirrorRouter, deadlineMs = 10_000): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), deadlineMs);
+  timer.unref();
+  await closed;
+  clearTimeout(timer);
+  await mirror.close();
+}

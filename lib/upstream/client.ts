@@ -1,0 +1,99 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
+import { UpstreamError } from '../errors';
+import type { Upstream } from './upstream';
+import { sendOnce } from './send';
+
+export interface UpstreamRequest {
+  method: 'GET' | 'HEAD';
+  /** Path and query, e.g. `/v2/library/redis/manifests/7`. */
+  path: string;
+  headers?: Readonly<Record<string, string | undefined>>;
+  /** Aborts the upstream request, e.g. when the client went away. */
+  signal?: AbortSignal;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Readable;
+  /** The URL that answered, after redirects. */
+  url: string;
+}
+
+/**
+ * Adds credentials to upstream requests; `.authn` provides one. Without an
+ * authorizer the mirror forwards what the client sent.
+ */
+export interface Authorizer {
+  /** The `Authorization` value for this request to the upstream, if any. */
+  authorize(request: UpstreamRequest): Promise<string | undefined>;
+  /** Sees a 401 from the upstream; answers true when a retry can succeed (a fresh token). */
+  onUnauthorized(request: UpstreamRequest, response: UpstreamResponse): Promise<boolean>;
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** Same bound as containerd's fetcher (and Go's http client). */
+const MAX_REDIRECTS = 10;
+/** Headers that identify the client to the registry; never sent to another host (distribution-spec, "Redirects"). */
+const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
+
+/** Keep-alive agents shared by every client of a process: one pool per upstream origin. */
+const agents = {
+  'http:': new http.Agent({ keepAlive: true, scheduling: 'lifo' }),
+  'https:': new https.Agent({ keepAlive: true, scheduling: 'lifo' }),
+};
+
+/**
+ * Talks to one upstream registry: streams answers back, follows redirects on
+ * the server side (object storage answers blob GETs with 307) and bounds
+ * every wait by the upstream's timeouts.
+ */
+export class UpstreamClient {
+  constructor(readonly upstream: Upstream) {}
+
+  /** Sends `request`, retrying once after a 401 when the authorizer has fresh credentials. */
+  async send(request: UpstreamRequest, authorizer?: Authorizer): Promise<UpstreamResponse> {
+    const first = await this.sendAuthorized(request, authorizer);
+    if (first.status !== 401 || !authorizer) return first;
+    if (!(await authorizer.onUnauthorized(request, first))) return first;
+    first.body.resume();
+    return this.sendAuthorized(request, authorizer);
+  }
+
+  private async sendAuthorized(request: UpstreamRequest, authorizer?: Authorizer): Promise<UpstreamResponse> {
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(request.headers ?? {})) {
+      if (value !== undefined) headers[name.toLowerCase()] = value;
+    }
+    const authorization = await authorizer?.authorize(request);
+    if (authorization) headers.authorization = authorization;
+    return this.follow(request, new URL(request.path, this.upstream.origin), headers);
+  }
+
+  private async follow(request: UpstreamRequest, start: URL, startHeaders: Record<string, string>): Promise<UpstreamResponse> {
+    let url = start;
+    let headers = startHeaders;
+    for (let hop = 0; ; hop++) {
+      const agent = agents[url.protocol as keyof typeof agents];
+      if (!agent) throw new UpstreamError(502, 'UNAVAILABLE', `upstream redirected to an unsupported URL scheme ${url.protocol}`);
+      const response = await sendOnce({ url, method: request.method, headers, agent, signal: request.signal, timeouts: this.upstream.timeouts });
+      const location = response.headers.location;
+      if (!REDIRECTS.has(response.status) || !location) return response;
+      response.body.resume();
+      if (hop >= MAX_REDIRECTS) {
+        throw new UpstreamError(502, 'UNAVAILABLE', `upstream ${this.upstream.host} redirected more than ${MAX_REDIRECTS} times`);
+      }
+      const next = new URL(location, url);
+      if (next.origin !== url.origin) headers = withoutCredentials(headers);
+      url = next;
+    }
+  }
+}
+
+function withoutCredentials(headers: Record<string, string>): Record<string, string> {
+  const copy = { ...headers };
+  for (const name of CREDENTIAL_HEADERS) delete copy[name];
+  return copy;
+}

@@ -1,0 +1,25 @@
+import type { MirrorSpec } from '../runmd/config';
+import { findProperty } from '../runmd/compile';
+import { RunmdError } from '../runmd/errors';
+import { parseDuration } from '../runmd/duration';
+import { DEFAULT_TIMEOUTS, type Upstream, type UpstreamTimeouts } from './upstream';
+
+/** Builds the upstreams of a compiled config; the first `.mirror` is the default unless one says `.default`. */
+export function upstreamsFromConfig(mirrors: readonly MirrorSpec[]): Upstream[] {
+  const marked = mirrors.filter((m) => findProperty(m.properties, 'default'));
+  if (marked.length > 1) throw new RunmdError(marked[1]!.pos, 'only one .mirror can be the .default');
+  const defaultHost = (marked[0] ?? mirrors[0])?.host;
+  return mirrors.map((m) => ({ host: m.host, origin: m.origin, isDefault: m.host === defaultHost, timeouts: timeouts(m) }));
+}
+
+function timeouts(mirror: MirrorSpec): UpstreamTimeouts {
+  const pick = (name: string, fallback: number): number => {
+    const line = findProperty(mirror.properties, name);
+    return line ? parseDuration(line.input, line.inputPos) : fallback;
+  };
+  return {
+    connect: pick('connect_timeout', DEFAULT_TIMEOUTS.connect),
+    headers: pick('headers_timeout', DEFAULT_TIMEOUTS.headers),
+    idle: pick('idle_timeout', DEFAULT_TIMEOUTS.idle),
+  };
+}

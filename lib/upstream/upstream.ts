@@ -1,0 +1,82 @@
+/**
+ * An upstream registry the mirror answers for, declared by `.mirror <registry>`.
+ */
+export interface Upstream {
+  /**
+   * The registry host as containerd names it in `?ns=` (`example.azurecr.io`,
+   * `127.0.0.1:5000`, `docker.io`): lowercase host, with the port when not default.
+   */
+  readonly host: string;
+  /** Where requests go: `https://example.azurecr.io`, `http://127.0.0.1:5000`. */
+  readonly origin: string;
+  /** Requests without `ns` (skopeo, curl) go to the default upstream. */
+  readonly isDefault: boolean;
+  readonly timeouts: UpstreamTimeouts;
+}
+
+/** Bounds on waiting for an upstream, in milliseconds. */
+export interface UpstreamTimeouts {
+  /** TCP (and TLS) connect. */
+  connect: number;
+  /** From request sent to response headers received. */
+  headers: number;
+  /** Longest pause between two chunks of a body. */
+  idle: number;
+}
+
+export const DEFAULT_TIMEOUTS: UpstreamTimeouts = { connect: 5_000, headers: 30_000, idle: 60_000 };
+
+/**
+ * Docker Hub is named `docker.io` by clients but served from another host;
+ * containerd does the same translation in its default hosts function.
+ */
+const WELL_KNOWN_ORIGINS: Readonly<Record<string, string>> = {
+  'docker.io': 'https://registry-1.docker.io',
+};
+
+/**
+ * Parses a `.mirror` input: a bare host (https) or a URL with a scheme for
+ * registries served over plain HTTP.
+ *
+ * @throws Error with a readable reason when the input is not a registry address.
+ */
+export function parseRegistryAddress(input: string): { host: string; origin: string } {
+  const text = input.trim();
+  if (text === '') throw new Error('a registry host is required (e.g. example.azurecr.io or http://127.0.0.1:5000)');
+  const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
+  let url: URL;
+  try {
+    url = new URL(hasScheme ? text : `https://${text}`);
+  } catch {
+    throw new Error(`"${text}" is not a registry host or URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(`unsupported scheme "${url.protocol}" in "${text}" (use http:// or https://)`);
+  }
+  if (url.username || url.password || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
+    throw new Error(`"${text}" must be a bare registry address, without credentials, path or query`);
+  }
+  const host = url.host.toLowerCase();
+  return { host, origin: WELL_KNOWN_ORIGINS[host] ?? url.origin };
+}
+
+/** The upstreams of one mirror, looked up by `ns`. */
+export class UpstreamSet {
+  readonly all: readonly Upstream[];
+  private readonly byHost: ReadonlyMap<string, Upstream>;
+
+  constructor(upstreams: readonly Upstream[]) {
+    this.all = upstreams;
+    this.byHost = new Map(upstreams.map((u) => [u.host, u]));
+  }
+
+  /**
+   * The upstream for a request's `ns` value; `undefined` when `ns` names a
+   * registry that is not declared (the mirror must not become an open proxy).
+   * Without `ns`, the default upstream.
+   */
+  select(ns: string | undefined): Upstream | undefined {
+    if (ns === undefined) return this.all.find((u) => u.isDefault) ?? this.all[0];
+    return this.byHost.get(ns.toLowerCase());
+  }
+}
