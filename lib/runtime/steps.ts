@@ -7,8 +7,14 @@ import type { StepSignature } from '../runmd/catalog';
  */
 export const mirrorStep: StepSignature = {
   name: 'mirror',
-  properties: ['host', 'server', 'https', 'skip_verify', 'header', 'default', 'connect_timeout', 'headers_timeout', 'idle_timeout'],
+  properties: ['host', 'server', 'https', 'skip_verify', 'header', 'hosts_dir', 'default', 'connect_timeout', 'headers_timeout', 'idle_timeout'],
 };
 
+/** `.println <text>`: logs a line (e.g. "nothing to install"). */
+export const printlnStep: StepSignature = { name: 'println', properties: [] };
+
+/** `.timer <duration>`: waits, e.g. before a recovery event lets the engine loop. */
+export const timerStep: StepSignature = { name: 'timer', properties: [] };
+
 /** Every `.runtime` step the compiler accepts, by runmd name. */
-export const STEPS: ReadonlyMap<string, StepSignature> = new Map([mirrorStep].map((s) => [s.name, s]));
+export const STEPS: ReadonlyMap<string, StepSignature> = new Map([mirrorStep, printlnStep, timerStep].map((s) => [s.name, s]));

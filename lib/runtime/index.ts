@@ -1,0 +1,15 @@
+import { runPrintln } from './println';
+import type { StepRunner } from './step-context';
+import { runTimer } from './timer';
+
+export type { StepContext, StepRunner } from './step-context';
+
+/**
+ * The code behind every `.runtime` step, by runmd name. Each name here has a
+ * `StepSignature` in `./steps` (what the compiler checks); the engine looks
+ * runners up here.
+ */
+export const STEP_RUNNERS: ReadonlyMap<string, StepRunner> = new Map<string, StepRunner>([
+  ['println', runPrintln],
+  ['timer', runTimer],
+]);
