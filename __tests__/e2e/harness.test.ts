@@ -81,6 +81,32 @@ describe.each(['none', 'htpasswd', 'token'] as const)('registry harness with aut
     });
   }
 
+  if (auth === 'token') {
+    test('token server signs x5c headers and trades refresh tokens for access tokens', async () => {
+      const server = reg().token?.server;
+      if (!server) throw new Error('token server missing');
+      const form = (fields: Record<string, string>): Buffer => Buffer.from(new URLSearchParams(fields).toString());
+      const scope = `repository:${pushed.repos.single}:pull`;
+      const headers = { 'Content-Type': 'application/x-www-form-urlencoded' };
+      const first = await httpRequest('POST', server.realm, headers, form({
+        grant_type: 'password', username: 'testuser', password: 'testpassword', service: server.service, scope, access_type: 'offline',
+      }));
+      const { refresh_token: refresh } = JSON.parse(first.body.toString()) as { refresh_token?: string };
+      expect(refresh).toBeDefined();
+      server.settings.header = 'x5c';
+      const second = await httpRequest('POST', server.realm, headers, form({
+        grant_type: 'refresh_token', refresh_token: refresh ?? '', service: server.service, scope,
+      }));
+      const { access_token: token } = JSON.parse(second.body.toString()) as { access_token: string };
+      server.settings.header = 'kid';
+      const res = await httpRequest('GET', `${reg().url}/v2/${pushed.repos.single}/manifests/v1`, {
+        Accept: ACCEPT, Authorization: `Bearer ${token}`,
+      });
+      expect(res.status).toBe(200);
+      expect(server.requests.slice(-2).map((r) => r.grantType)).toEqual(['password', 'refresh_token']);
+    });
+  }
+
   if (auth === 'none') {
     test('stores the large layer streamed from disk', async () => {
       const large = pushed.large;

@@ -122,8 +122,11 @@ const decode = (_key: string, value: unknown): unknown =>
  */
 export async function buildTestImages(opts: BuildOptions = {}): Promise<TestImages> {
   const largeMiB = opts.largeMiB ?? 64;
-  // zlib's version is part of the key: another zlib may compress to other bytes.
-  const root = path.join(opts.cacheRoot ?? os.tmpdir(), `lifec-mirror-test-images-${CONTENT_VERSION}-zlib${process.versions.zlib}`);
+  // zlib's version is part of the key: another zlib may compress to other bytes. The
+  // uid is too, so root's cache (0700 from mkdtemp) never blocks a normal user's run.
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 0;
+  const key = `${CONTENT_VERSION}-zlib${process.versions.zlib}-u${uid}`;
+  const root = path.join(opts.cacheRoot ?? os.tmpdir(), `lifec-mirror-test-images-${key}`);
   const dir = path.join(root, `large-${largeMiB}mib`);
   const description = path.join(dir, DESCRIPTION);
   if (!fs.existsSync(description)) {
