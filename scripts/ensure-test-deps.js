@@ -10,7 +10,9 @@ const { spawnSync } = require('child_process');
 // program -> Debian package that provides it
 const NEEDED = {
   'docker-registry': 'docker-registry',
+  skopeo: 'skopeo',
   containerd: 'containerd',
+  runc: 'runc',
   ctr: 'containerd',
   htpasswd: 'apache2-utils',
   openssl: 'openssl',

@@ -1,0 +1,44 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { freePort, startProcess, type ManagedProcess } from '../harness';
+
+const BIN = path.join(__dirname, '../../bin/lifec-mirror.js');
+
+/** A mirror started the way a user starts it: `lifec-mirror start --config <file>`. */
+export interface MirrorProcess {
+  url: string;
+  port: number;
+  process: ManagedProcess;
+  /** Peak resident memory (VmHWM) so far, in bytes. */
+  peakRss(): number;
+  /** Current resident memory (VmRSS), in bytes. */
+  rss(): number;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Writes `runmd` (with `MIRROR_PORT` replaced by a free port) to `dir` and
+ * runs the built CLI on it; resolves once the mirror accepts connections.
+ */
+export async function startMirrorProcess(dir: string, runmd: string, args: string[] = []): Promise<MirrorProcess> {
+  const port = await freePort();
+  const configPath = path.join(dir, 'mirror.runmd');
+  fs.writeFileSync(configPath, runmd.replaceAll('MIRROR_PORT', String(port)));
+  const logPath = path.join(dir, 'mirror.log');
+  const child = startProcess({ name: 'lifec-mirror', command: process.execPath, args: [BIN, ...args, 'start', '--config', configPath], logPath, cwd: dir });
+  await child.waitForPort(port, 30_000);
+  const status = (field: string): number => {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+    return Number(match?.[1] ?? 0) * 1024;
+  };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    process: child,
+    peakRss: () => status('VmHWM'),
+    rss: () => status('VmRSS'),
+    log: () => fs.readFileSync(logPath, 'utf8'),
+    stop: () => child.stop(),
+  };
+}
