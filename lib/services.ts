@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { createAuthServices, type AuthServices } from './auth/services';
 import type { Clock } from './middleware/plugin';
 
 /**
@@ -7,6 +8,8 @@ import type { Clock } from './middleware/plugin';
  * credentials or cached tokens.
  */
 export interface MirrorServices {
+  /** Credentials, the token cache and learned challenges (`.login`, `.authn`, `/auth`). */
+  auth: AuthServices;
   /** Releases timers, files and sockets the services hold. */
   close(): Promise<void>;
 }
@@ -15,8 +18,10 @@ export interface ServiceOptions {
   home: string;
   logger: Logger;
   clock: Clock;
+  /** Environment for credential sources (`.login env`, Docker credential helpers); default `process.env`. */
+  env?: NodeJS.ProcessEnv;
 }
 
-export function createServices(_options: ServiceOptions): MirrorServices {
-  return { close: async () => undefined };
+export function createServices(options: ServiceOptions): MirrorServices {
+  return { auth: createAuthServices(options), close: async () => undefined };
 }

@@ -1,11 +1,13 @@
+import { authnPlugin } from './authn';
+import { loginPlugin } from './login';
 import type { PluginDefinition } from './plugin';
 import { pullPlugin } from './pull';
 import { resolvePlugin } from './resolve';
 
-export { pullPlugin, resolvePlugin };
+export { authnPlugin, loginPlugin, pullPlugin, resolvePlugin };
 export type { Clock, PluginDefinition, PluginDeps } from './plugin';
 
 /** Every route plugin the compiler accepts, by runmd name. */
 export const PLUGINS: ReadonlyMap<string, PluginDefinition> = new Map(
-  [resolvePlugin, pullPlugin].map((p) => [p.name, p]),
+  [loginPlugin, authnPlugin, resolvePlugin, pullPlugin].map((p) => [p.name, p]),
 );

@@ -1,0 +1,101 @@
+import type { Clock } from '../middleware/plugin';
+import { jwtExpiry } from './jwt';
+
+/** A token as the token endpoint issued it. */
+export interface IssuedToken {
+  token: string;
+  /** Seconds, from the answer's `expires_in`, when it has one. */
+  expiresIn?: number;
+}
+
+/** What a cached token is for: one realm, service and scope set, for one credential. */
+export interface TokenKey {
+  realm: string;
+  service: string;
+  /** Normalized scopes, space-joined. */
+  scope: string;
+  /** A digest of the credential (never the secret itself); '' for anonymous. */
+  identity: string;
+}
+
+interface Entry {
+  token: string;
+  expiresAt: number;
+  refreshAt: number;
+}
+
+/** The token spec's default lifetime when `expires_in` is absent (docs/spec/auth/token.md). */
+export const DEFAULT_TOKEN_SECONDS = 60;
+/** Refresh this early (at most), so a token does not expire between the cache and the registry. */
+const MAX_REFRESH_MARGIN_MS = 30_000;
+/** Past this many entries, expired ones are dropped on insert. */
+const PRUNE_THRESHOLD = 1_000;
+
+/**
+ * Access tokens per (realm, service, scope, credential), like containerd's
+ * authorizer: reused until shortly before they expire, one request in flight
+ * per key however many pulls wait for it, and dropped when the registry
+ * rejects them.
+ */
+export class TokenCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly pending = new Map<string, Promise<string>>();
+
+  constructor(private readonly clock: Clock) {}
+
+  /** A valid token for `key`, fetched with `fetch` when none is cached (single-flight). */
+  async get(key: TokenKey, fetch: () => Promise<IssuedToken>): Promise<string> {
+    const id = keyId(key);
+    const entry = this.entries.get(id);
+    if (entry && this.clock.now() < entry.refreshAt) return entry.token;
+    const inFlight = this.pending.get(id);
+    if (inFlight) return inFlight;
+    const request = fetch()
+      .then((issued) => this.store(id, issued))
+      .finally(() => this.pending.delete(id));
+    this.pending.set(id, request);
+    return request;
+  }
+
+  /** Drops `token` for `key` (the registry answered 401 to it); a newer token stays. */
+  invalidate(key: TokenKey, token: string): boolean {
+    const id = keyId(key);
+    if (this.entries.get(id)?.token !== token) return false;
+    this.entries.delete(id);
+    return true;
+  }
+
+  /** Forgets every token issued for `identity` (its credential changed or was revoked). */
+  forgetIdentity(identity: string): void {
+    for (const id of [...this.entries.keys()]) {
+      if (id.endsWith(`\n${identity}`)) this.entries.delete(id);
+    }
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  private store(id: string, issued: IssuedToken): string {
+    const now = this.clock.now();
+    const expiresAt = issued.expiresIn !== undefined ? now + issued.expiresIn * 1000 : (jwtExpiry(issued.token) ?? now + DEFAULT_TOKEN_SECONDS * 1000);
+    const margin = Math.min(MAX_REFRESH_MARGIN_MS, Math.max(0, expiresAt - now) / 10);
+    if (this.entries.size >= PRUNE_THRESHOLD) this.prune(now);
+    this.entries.set(id, { token: issued.token, expiresAt, refreshAt: expiresAt - margin });
+    return issued.token;
+  }
+
+  private prune(now: number): void {
+    for (const [id, entry] of this.entries) {
+      if (entry.expiresAt <= now) this.entries.delete(id);
+    }
+  }
+}
+
+function keyId(key: TokenKey): string {
+  return [key.realm, key.service, key.scope, key.identity].join('\n');
+}

@@ -1,0 +1,30 @@
+import { RegistryAuthorizer } from '../auth/authorizer';
+import { mirrorContext } from '../context';
+import { RunmdError } from '../runmd/errors';
+import type { PluginDefinition } from './plugin';
+
+/** The authentication modes `.authn` implements. */
+const MODES = ['oauth2'];
+
+/**
+ * `.authn oauth2`: authenticates the mirror's upstream requests the way
+ * containerd does (challenge, token endpoint, token cache, Basic), with the
+ * credentials `.login` found, or anonymously without them (Docker Hub's
+ * public images). The client's own `Authorization` is then not forwarded.
+ */
+export const authnPlugin: PluginDefinition = {
+  name: 'authn',
+  summary: 'authenticate upstream requests (Bearer token flow or Basic) with the .login credentials',
+  routes: ['manifests', 'blobs', 'tags', 'referrers'],
+  create(call, deps) {
+    if (!MODES.includes(call.input.trim())) {
+      throw new RunmdError(call.inputPos, `.authn supports ${MODES.map((m) => `"${m}"`).join(', ')}, found "${call.input}"`);
+    }
+    const { tokens, challenges } = deps.services.auth;
+    return (_req, res, next) => {
+      const ctx = mirrorContext(res);
+      ctx.authorizer = new RegistryAuthorizer({ upstream: ctx.upstream, repository: ctx.repository, credentials: ctx.credentials, tokens, challenges });
+      next();
+    };
+  },
+};
