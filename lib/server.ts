@@ -58,10 +58,13 @@ export async function startServer(mirror: MirrorRouter, logger: Logger, address?
 
 async function closeGracefully(server: http.Server, mirror: MirrorRouter, deadlineMs = 10_000): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Keep-alive connections whose last request ends while draining become idle
+  // after close() looked; sweep them so the drain ends with the last download.
+  const sweep = setInterval(() => server.closeIdleConnections(), 100);
+  const deadline = setTimeout(() => server.closeAllConnections(), deadlineMs);
   server.closeIdleConnections();
-  const timer = setTimeout(() => server.closeAllConnections(), deadlineMs);
-  timer.unref();
   await closed;
-  clearTimeout(timer);
+  clearInterval(sweep);
+  clearTimeout(deadline);
   await mirror.close();
 }
