@@ -4,7 +4,9 @@ import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import { defaultCatalog } from './catalog';
 import { errorHandler } from './errors';
+import { adminRouter } from './admin/router';
 import { accessLog } from './http/access-log';
+import { countRequests } from './metrics/count-requests';
 import { silentLogger } from './log';
 import { PLUGINS } from './middleware';
 import { systemClock, type Clock, type PluginDefinition } from './middleware/plugin';
@@ -55,12 +57,16 @@ export function createMirror(options: MirrorOptions): MirrorRouter {
   const logger = options.logger ?? silentLogger();
   const clock = options.clock ?? systemClock;
   const home = options.home ?? (options.configPath ? path.dirname(path.resolve(options.configPath)) : process.cwd());
-  const services = createServices({ home, logger, clock });
+  // Without a home (runmd text only) there is no place for state: the cache is then off unless `.cache` names a directory.
+  const hasHome = options.home !== undefined || options.configPath !== undefined;
+  const services = createServices({ home, logger, clock, settings: config.proxy.settings, cacheByDefault: hasHome });
   const upstreams = new UpstreamSet(upstreamsFromConfig(config.mirrors));
   const deps = { logger, clock, home, upstreams, services };
 
   const router = express.Router() as MirrorRouter;
   router.use(accessLog(logger, clock));
+  router.use(countRequests(services.metrics));
+  router.use(adminRouter(services));
   router.use(buildProxyRouter(config.proxy, plugins, deps));
   router.use(errorHandler((err, req) => logError(logger, err, req.method, req.path)));
   return Object.assign(router, { config, services, close: () => services.close() });

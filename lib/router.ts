@@ -26,7 +26,7 @@ const ROUTE_PATHS: Readonly<Record<RouteKind, string>> = {
  */
 export function buildProxyRouter(proxy: ProxySpec, plugins: ReadonlyMap<string, PluginDefinition>, deps: PluginDeps): Router {
   const router = express.Router({ caseSensitive: true });
-  const clients = new Map(deps.upstreams.all.map((u) => [u.host, new UpstreamClient(u)]));
+  const clients = new Map(deps.upstreams.all.map((u) => [u.host, new UpstreamClient(u, deps.services.resilience.clientOptions(u))]));
   router.get(['/v2', '/v2/'], apiVersion);
   router.head(['/v2', '/v2/'], apiVersion);
   for (const route of proxy.routes) {

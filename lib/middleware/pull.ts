@@ -1,30 +1,115 @@
-import { mirrorContext } from '../context';
+import type { Request, Response } from 'express';
+import type { CachedFile, ContentCache } from '../cache/content-cache';
+import { cacheKey } from '../cache/cache-key';
+import { mirrorContext, type MirrorContext } from '../context';
 import { forwardHeaders, upstreamPath } from '../http/forward';
 import { relay } from '../http/relay';
+import { serveCachedFile, serveDownload, startBlobAnswer } from '../http/serve-blob';
+import type { ByteSource, MirrorMetrics } from '../metrics/metrics';
+import type { DownloadLimiter } from '../resilience/limiter';
+import type { UpstreamResponse } from '../upstream/client';
 import type { PluginDefinition } from './plugin';
 
 /** Client headers that shape a blob or listing answer. */
 const PULL_HEADERS = ['accept', 'range', 'if-range', 'if-none-match'];
 
 /**
- * `.pull`: streams the upstream's answer (a blob, a tag list, a referrers
- * index) to the client without holding it in memory. `Range` goes upstream
- * as sent, so 206/416 come back as the upstream answers them.
+ * `.pull`: answers blobs from the cache when it has them; a miss starts one
+ * upstream download that every request for the blob reads along from while
+ * it is written and verified (see docs/cache.md). Tag lists, referrers and
+ * digests the cache does not key (not sha256) stream through from the
+ * upstream unchanged, `Range` included. Upstream blob downloads wait for a
+ * slot of the download limiter.
  */
 export const pullPlugin: PluginDefinition = {
   name: 'pull',
-  summary: 'stream the blob (or tag list, referrers index) from the upstream',
+  summary: 'serve the blob from the cache or stream it from the upstream (tag lists and referrers pass through)',
   routes: ['blobs', 'tags', 'referrers'],
   terminal: true,
-  create() {
+  create(_call, deps) {
+    const { metrics, cache } = deps.services;
+    const limiter = deps.services.resilience.downloads;
     return async (req, res) => {
       const ctx = mirrorContext(res);
-      const head = req.method === 'HEAD';
-      const suffix = ctx.route === 'tags' ? 'list' : (ctx.reference ?? '');
-      const path = upstreamPath(`/v2/${ctx.repository}/${ctx.route}/${suffix}`, req);
-      const headers = forwardHeaders(req, ctx, PULL_HEADERS);
-      const upstream = await ctx.client.send({ method: head ? 'HEAD' : 'GET', path, headers, signal: ctx.signal }, ctx.authorizer);
-      await relay(upstream, res, { head, ns: ctx.upstream.host });
+      const key = ctx.route === 'blobs' && ctx.reference ? cacheKey(ctx.reference) : undefined;
+      const content = cache.content;
+      if (!content || !key) return passThrough(req, res, ctx, ctx.route === 'blobs' ? limiter : undefined, metrics);
+      if (req.method === 'HEAD') return headBlob(req, res, ctx, content, key);
+      await getBlob(req, res, ctx, { content, key, limiter, metrics });
     };
   },
 };
+
+interface BlobDeps {
+  content: ContentCache;
+  key: string;
+  limiter: DownloadLimiter;
+  metrics: MirrorMetrics;
+}
+
+async function getBlob(req: Request, res: Response, ctx: MirrorContext, deps: BlobDeps): Promise<void> {
+  const { content, key, limiter, metrics } = deps;
+  const digest = ctx.reference ?? '';
+  const count = (source: ByteSource) => (bytes: number) => metrics.servedBytes.inc({ source }, bytes);
+  // The download outlives the request that started it (no client signal):
+  // other requests read along, and a client that was cut off resumes with Range.
+  const source = await content.fetchBlob(key, () => limited(limiter, () => send(req, ctx, 'GET', [], false)));
+  if (source.kind === 'hit') {
+    if (await serveCachedFile(req, res, digest, source.file, count('cache'))) return;
+    content.forget(key);
+    return getBlob(req, res, ctx, deps);
+  }
+  if (source.kind === 'download') return serveDownload(req, res, digest, source.download, count('download'));
+  // Not cacheable. The full answer came back for a client that asked a range: ask again with it.
+  if (source.response.status === 200 && req.get('range')) {
+    source.response.body.resume();
+    return passThrough(req, res, ctx, limiter, metrics);
+  }
+  await relayCounted(source.response, res, req.method === 'HEAD', ctx, metrics);
+}
+
+/** A HEAD answers from the cache when it can, else from the upstream's HEAD. */
+async function headBlob(req: Request, res: Response, ctx: MirrorContext, content: ContentCache, key: string): Promise<void> {
+  const file: CachedFile | undefined = await content.find(key);
+  if (!file) return passThrough(req, res, ctx, undefined);
+  startBlobAnswer(req, res, ctx.reference ?? '', file.size);
+  res.end();
+}
+
+async function passThrough(req: Request, res: Response, ctx: MirrorContext, limiter?: DownloadLimiter, metrics?: MirrorMetrics): Promise<void> {
+  const head = req.method === 'HEAD';
+  const fetch = () => send(req, ctx, head ? 'HEAD' : 'GET', PULL_HEADERS, true);
+  const upstream = limiter && !head ? await limited(limiter, fetch, ctx.signal) : await fetch();
+  await relayCounted(upstream, res, head, ctx, metrics);
+}
+
+async function relayCounted(upstream: UpstreamResponse, res: Response, head: boolean, ctx: MirrorContext, metrics?: MirrorMetrics): Promise<void> {
+  if (!metrics || head || ctx.route !== 'blobs') return relay(upstream, res, { head, ns: ctx.upstream.host });
+  let bytes = 0;
+  upstream.body.on('data', (chunk: Buffer) => (bytes += chunk.length));
+  try {
+    await relay(upstream, res, { head, ns: ctx.upstream.host });
+  } finally {
+    metrics.servedBytes.inc({ source: 'upstream' }, bytes);
+  }
+}
+
+function send(req: Request, ctx: MirrorContext, method: 'GET' | 'HEAD', names: readonly string[], withSignal: boolean): Promise<UpstreamResponse> {
+  const suffix = ctx.route === 'tags' ? 'list' : (ctx.reference ?? '');
+  const path = upstreamPath(`/v2/${ctx.repository}/${ctx.route}/${suffix}`, req);
+  const headers = forwardHeaders(req, ctx, names);
+  return ctx.client.send({ method, path, headers, signal: withSignal ? ctx.signal : undefined }, ctx.authorizer);
+}
+
+/** Holds a download slot from before the request until its body is done. */
+async function limited(limiter: DownloadLimiter, fetch: () => Promise<UpstreamResponse>, signal?: AbortSignal): Promise<UpstreamResponse> {
+  const release = await limiter.acquire(signal);
+  try {
+    const response = await fetch();
+    response.body.once('close', release);
+    return response;
+  } catch (err) {
+    release();
+    throw err;
+  }
+}

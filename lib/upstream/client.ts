@@ -2,6 +2,9 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { UpstreamError } from '../errors';
+import type { CircuitBreaker } from '../resilience/circuit-breaker';
+import type { UpstreamObserver } from '../resilience/observer';
+import { retryDelay, sleep, type AttemptOutcome, type RetryPolicy } from '../resilience/retry';
 import type { Upstream } from './upstream';
 import { sendOnce } from './send';
 
@@ -45,21 +48,74 @@ const agents = {
   'https:': new https.Agent({ keepAlive: true, scheduling: 'lifo' }),
 };
 
+/** Resilience around every exchange; each part is optional (a bare client sends once). */
+export interface UpstreamClientOptions {
+  /** Retries of idempotent requests that failed before the mirror sent the client anything. */
+  retry?: RetryPolicy;
+  /** Answers 503 at once while the upstream is failing. */
+  breaker?: CircuitBreaker;
+  observer?: UpstreamObserver;
+}
+
 /**
  * Talks to one upstream registry: streams answers back, follows redirects on
  * the server side (object storage answers blob GETs with 307) and bounds
  * every wait by the upstream's timeouts.
  */
 export class UpstreamClient {
-  constructor(readonly upstream: Upstream) {}
+  constructor(
+    readonly upstream: Upstream,
+    private readonly options: UpstreamClientOptions = {},
+  ) {}
 
   /** Sends `request`, retrying once after a 401 when the authorizer has fresh credentials. */
   async send(request: UpstreamRequest, authorizer?: Authorizer): Promise<UpstreamResponse> {
-    const first = await this.sendAuthorized(request, authorizer);
+    const first = await this.sendResilient(request, authorizer);
     if (first.status !== 401 || !authorizer) return first;
     if (!(await authorizer.onUnauthorized(request, first))) return first;
     first.body.resume();
-    return this.sendAuthorized(request, authorizer);
+    return this.sendResilient(request, authorizer);
+  }
+
+  /**
+   * One logical exchange: admitted by the breaker, retried with jittered
+   * back-off on transport errors and 429/502/503/504. Every request the
+   * mirror sends is a GET or HEAD (idempotent), and nothing has reached the
+   * client yet while this runs, so a retry is always safe here.
+   */
+  private async sendResilient(request: UpstreamRequest, authorizer?: Authorizer): Promise<UpstreamResponse> {
+    const { breaker, retry, observer } = this.options;
+    const host = this.upstream.host;
+    for (let attempt = 1; ; attempt++) {
+      breaker?.admit();
+      const started = performance.now();
+      let outcome: AttemptOutcome;
+      let response: UpstreamResponse | undefined;
+      try {
+        response = await this.sendAuthorized(request, authorizer);
+        const status = response.status;
+        observer?.exchange(host, status, (performance.now() - started) / 1000);
+        if (status >= 500 && status !== 501) breaker?.failed();
+        else breaker?.succeeded();
+        outcome = { status, retryAfter: headerOf(response, 'retry-after') };
+      } catch (error) {
+        if (!(error instanceof UpstreamError)) {
+          breaker?.abandoned();
+          throw error;
+        }
+        observer?.exchange(host, 'error', (performance.now() - started) / 1000);
+        breaker?.failed();
+        outcome = { error };
+      }
+      const delay = retry && !request.signal?.aborted ? retryDelay(retry, attempt, outcome) : undefined;
+      if (delay === undefined) {
+        if (response) return response;
+        throw (outcome as { error: unknown }).error;
+      }
+      response?.body.resume();
+      observer?.retry(host);
+      await sleep(delay, request.signal);
+    }
   }
 
   private async sendAuthorized(request: UpstreamRequest, authorizer?: Authorizer): Promise<UpstreamResponse> {
@@ -90,6 +146,11 @@ export class UpstreamClient {
       url = next;
     }
   }
+}
+
+function headerOf(response: UpstreamResponse, name: string): string | undefined {
+  const value = response.headers[name];
+  return Array.isArray(value) ? value[0] : value;
 }
 
 function withoutCredentials(headers: Record<string, string>): Record<string, string> {

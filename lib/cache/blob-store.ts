@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { isCacheKey } from './cache-key';
+
+/** A file found in the store. */
+export interface StoredFile {
+  key: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/**
+ * The cache's files: content under `<dir>/blobs/sha256/<hex>`, the media type
+ * of cached manifests under `<dir>/types/sha256/<hex>`, downloads in progress
+ * under `<dir>/tmp`. A file appears under `blobs` only by an atomic rename
+ * after its digest was verified, so readers never see a partial file.
+ */
+export class BlobStore {
+  readonly blobsDir: string;
+  readonly typesDir: string;
+  readonly tmpDir: string;
+
+  constructor(readonly dir: string) {
+    this.blobsDir = path.join(dir, 'blobs', 'sha256');
+    this.typesDir = path.join(dir, 'types', 'sha256');
+    this.tmpDir = path.join(dir, 'tmp');
+  }
+
+  /** Creates the directories (owner-only: cached content may come from private registries). */
+  async prepare(): Promise<void> {
+    for (const dir of [this.blobsDir, this.typesDir, this.tmpDir]) await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
+  }
+
+  blobPath(key: string): string {
+    return path.join(this.blobsDir, checked(key));
+  }
+
+  typePath(key: string): string {
+    return path.join(this.typesDir, checked(key));
+  }
+
+  /** A fresh temporary path for a download of `key`. */
+  tempPath(key: string): string {
+    return path.join(this.tmpDir, `${checked(key)}.${randomBytes(6).toString('hex')}`);
+  }
+
+  /** Moves a verified temporary file into place (rename is atomic within one file system). */
+  async place(tempPath: string, key: string): Promise<void> {
+    await fs.promises.rename(tempPath, this.blobPath(key));
+  }
+
+  /** Removes a blob and its media type; a file already gone is fine. */
+  async remove(key: string): Promise<void> {
+    await fs.promises.rm(this.blobPath(key), { force: true });
+    await fs.promises.rm(this.typePath(key), { force: true });
+  }
+
+  /** Records that a file was used, so recency survives a restart. */
+  async touch(key: string, atMs: number): Promise<void> {
+    const when = new Date(atMs);
+    await fs.promises.utimes(this.blobPath(key), when, when).catch(() => undefined);
+  }
+
+  async readType(key: string): Promise<string | undefined> {
+    return fs.promises.readFile(this.typePath(key), 'utf8').catch(() => undefined);
+  }
+
+  async writeType(key: string, mediaType: string): Promise<void> {
+    const temp = path.join(this.tmpDir, `${key}.type.${randomBytes(6).toString('hex')}`);
+    await fs.promises.writeFile(temp, mediaType, { mode: 0o600 });
+    await fs.promises.rename(temp, this.typePath(key));
+  }
+
+  /**
+   * Lists the stored blobs and removes what does not belong: leftovers of
+   * downloads that never finished, names that are not sha256 keys, anything
+   * that is not a regular file, media types without their blob.
+   */
+  async scan(): Promise<{ files: StoredFile[]; removed: string[] }> {
+    const removed: string[] = [];
+    for (const name of await fs.promises.readdir(this.tmpDir)) {
+      await fs.promises.rm(path.join(this.tmpDir, name), { force: true, recursive: true });
+      removed.push(path.join('tmp', name));
+    }
+    const files: StoredFile[] = [];
+    for (const entry of await fs.promises.readdir(this.blobsDir, { withFileTypes: true })) {
+      const full = path.join(this.blobsDir, entry.name);
+      if (!entry.isFile() || !isCacheKey(entry.name)) {
+        await fs.promises.rm(full, { force: true, recursive: true });
+        removed.push(path.join('blobs', 'sha256', entry.name));
+        continue;
+      }
+      const stat = await fs.promises.stat(full);
+      files.push({ key: entry.name, size: stat.size, mtimeMs: stat.mtimeMs });
+    }
+    const keys = new Set(files.map((f) => f.key));
+    for (const name of await fs.promises.readdir(this.typesDir)) {
+      if (!keys.has(name)) await fs.promises.rm(path.join(this.typesDir, name), { force: true, recursive: true });
+    }
+    return { files, removed };
+  }
+}
+
+/** Every path is built from a checked key; anything else is a programming error. */
+function checked(key: string): string {
+  if (!isCacheKey(key)) throw new TypeError('not a cache key');
+  return key;
+}

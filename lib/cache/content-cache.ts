@@ -1,0 +1,221 @@
+import fs from 'node:fs';
+import type { Logger } from 'pino';
+import type { Clock } from '../middleware/plugin';
+import type { UpstreamResponse } from '../upstream/client';
+import { BlobStore } from './blob-store';
+import { Download } from './download';
+import { LruIndex, type IndexEntry } from './lru-index';
+import { StartupCheck } from './startup-check';
+
+/** What the cache reports, for metrics. */
+export interface CacheEvents {
+  lookup(kind: 'blob' | 'manifest', hit: boolean): void;
+  evicted(entries: number, bytes: number): void;
+  usage(bytes: number, entries: number): void;
+  downloaded(bytes: number, outcome: 'verified' | 'failed'): void;
+}
+
+export interface ContentCacheOptions {
+  dir: string;
+  maxBytes: number;
+  logger: Logger;
+  clock: Clock;
+  events?: CacheEvents;
+}
+
+/** A verified file in the cache. */
+export interface CachedFile {
+  key: string;
+  path: string;
+  size: number;
+}
+
+/** Where a blob's bytes come from. */
+export type BlobSource =
+  | { kind: 'hit'; file: CachedFile }
+  | { kind: 'download'; download: Download }
+  /** Not cacheable (an error status, no or too large `Content-Length`): relay as is. */
+  | { kind: 'upstream'; response: UpstreamResponse };
+
+const NO_EVENTS: CacheEvents = { lookup: () => undefined, evicted: () => undefined, usage: () => undefined, downloaded: () => undefined };
+
+/**
+ * The content-addressable cache of one mirror: verified files by sha256,
+ * one upstream download per blob however many requests want it, least
+ * recently used eviction under a size cap.
+ */
+export class ContentCache {
+  readonly store: BlobStore;
+  readonly maxBytes: number;
+  /** Resolves once the directory is prepared and scanned. */
+  readonly ready: Promise<void>;
+  private readonly index = new LruIndex();
+  private readonly downloads = new Map<string, Promise<Download | undefined>>();
+  private readonly running = new Set<Download>();
+  private readonly check: StartupCheck;
+  private readonly events: CacheEvents;
+  /** Set when the directory cannot be used: the mirror then works as a plain proxy. */
+  private broken?: Error;
+
+  constructor(private readonly options: ContentCacheOptions) {
+    this.store = new BlobStore(options.dir);
+    this.maxBytes = options.maxBytes;
+    this.events = options.events ?? NO_EVENTS;
+    this.check = new StartupCheck(this.store, options.logger, (key) => this.forget(key));
+    this.ready = this.open().catch((error: Error) => {
+      this.broken = error;
+      options.logger.error({ dir: options.dir, err: error.message }, 'cache: directory unusable, serving without a cache');
+    });
+  }
+
+  /** Entries, least recently used first. */
+  entries(): IndexEntry[] {
+    return [...this.index.values()];
+  }
+
+  get usedBytes(): number {
+    return this.index.size;
+  }
+
+  /** A verified cached file for `key`, marked as used; `undefined` on a miss. */
+  async find(key: string): Promise<CachedFile | undefined> {
+    await this.ready;
+    if (this.broken) return undefined;
+    const entry = this.index.get(key);
+    if (!entry || !(await this.check.verified(key))) return undefined;
+    const now = this.options.clock.now();
+    this.index.touch(key, now);
+    void this.store.touch(key, now);
+    return { key, path: this.store.blobPath(key), size: entry.size };
+  }
+
+  /** A file that vanished (pruned by hand, removed by the check) is a miss from now on. */
+  forget(key: string): void {
+    if (this.index.remove(key)) this.reportUsage();
+  }
+
+  /**
+   * The bytes of blob `key`: from the cache, from a download in progress, or
+   * from a new download started with `fetch` (single-flight: concurrent
+   * callers share the first caller's download).
+   */
+  async fetchBlob(key: string, fetch: () => Promise<UpstreamResponse>): Promise<BlobSource> {
+    const file = await this.find(key);
+    this.events.lookup('blob', file !== undefined);
+    if (file) return { kind: 'hit', file };
+    if (this.broken) return { kind: 'upstream', response: await fetch() };
+    const shared = this.downloads.get(key);
+    if (shared) {
+      const download = await shared;
+      return download ? { kind: 'download', download } : { kind: 'upstream', response: await fetch() };
+    }
+    let own: BlobSource | undefined;
+    const started = this.startDownload(key, fetch, (source) => (own = source));
+    this.downloads.set(key, started.catch(() => undefined));
+    const download = await started.finally(() => {
+      if (!own || own.kind !== 'download') this.downloads.delete(key);
+    });
+    return own ?? { kind: 'download', download: download as Download };
+  }
+
+  /** A cached manifest's bytes and media type. */
+  async getManifest(key: string): Promise<{ body: Buffer; mediaType: string } | undefined> {
+    const file = await this.find(key);
+    const mediaType = file && (await this.store.readType(key));
+    const body = mediaType !== undefined && file ? await fs.promises.readFile(file.path).catch(() => undefined) : undefined;
+    this.events.lookup('manifest', body !== undefined);
+    if (file && body === undefined) this.forget(key);
+    return body && mediaType !== undefined ? { body, mediaType } : undefined;
+  }
+
+  /** Stores verified manifest bytes (the caller checked them against `key`). */
+  async putManifest(key: string, body: Buffer, mediaType: string): Promise<void> {
+    await this.ready;
+    if (this.broken || this.index.get(key) || body.length > this.maxBytes) return;
+    const temp = this.store.tempPath(key);
+    await fs.promises.writeFile(temp, body, { mode: 0o600 });
+    await this.store.writeType(key, mediaType);
+    await this.store.place(temp, key);
+    this.added(key, body.length);
+  }
+
+  /** True when a file can be created in the cache directory (for `/readyz`). */
+  async writable(): Promise<boolean> {
+    try {
+      await this.ready;
+      if (this.broken) return false;
+      await fs.promises.access(this.store.tmpDir, fs.constants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Lets downloads finish for up to `deadlineMs`, then aborts the rest (their files are removed). */
+  async close(deadlineMs: number): Promise<void> {
+    this.check.stop();
+    const all = Promise.all([...this.running].map((d) => d.settled));
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), deadlineMs)));
+    if ((await Promise.race([all, expired])) === 'expired') {
+      for (const download of this.running) download.abort('the mirror is shutting down');
+      await all;
+    }
+    clearTimeout(timer);
+  }
+
+  private async startDownload(key: string, fetch: () => Promise<UpstreamResponse>, answer: (s: BlobSource) => void): Promise<Download | undefined> {
+    const response = await fetch();
+    const size = Number(response.headers['content-length']);
+    if (response.status !== 200 || !Number.isSafeInteger(size) || size < 0 || size > this.maxBytes) {
+      answer({ kind: 'upstream', response });
+      return undefined;
+    }
+    const temp = this.store.tempPath(key);
+    const fd = await fs.promises.open(temp, 'wx+', 0o600).then((h) => h.fd);
+    const download = new Download(key, size, fd, response.body, (d, hex) => this.finish(d, temp, hex));
+    this.running.add(download);
+    void download.settled.then((state) => this.settled(download, temp, state));
+    answer({ kind: 'download', download });
+    return download;
+  }
+
+  private async finish(download: Download, temp: string, key: string): Promise<void> {
+    await this.store.place(temp, key);
+    this.added(key, download.size);
+  }
+
+  private async settled(download: Download, temp: string, state: 'running' | 'verified' | 'failed'): Promise<void> {
+    this.running.delete(download);
+    this.downloads.delete(download.key);
+    this.events.downloaded(download.written, state === 'verified' ? 'verified' : 'failed');
+    if (state !== 'verified') {
+      this.options.logger.warn({ digest: `sha256:${download.key}`, err: download.error?.message }, 'cache: download failed, nothing stored');
+      await fs.promises.rm(temp, { force: true });
+    }
+  }
+
+  private added(key: string, size: number): void {
+    this.index.add(key, size, this.options.clock.now());
+    const evicted = this.index.evictTo(this.maxBytes, key);
+    for (const entry of evicted) void this.store.remove(entry.key);
+    if (evicted.length > 0) this.events.evicted(evicted.length, evicted.reduce((sum, e) => sum + e.size, 0));
+    this.reportUsage();
+  }
+
+  private reportUsage(): void {
+    this.events.usage(this.index.size, this.index.count);
+  }
+
+  private async open(): Promise<void> {
+    await this.store.prepare();
+    const { files, removed } = await this.store.scan();
+    if (removed.length > 0) this.options.logger.info({ removed: removed.length }, 'cache: removed leftovers at start');
+    files.sort((a, b) => a.mtimeMs - b.mtimeMs);
+    for (const file of files) this.index.add(file.key, file.size, file.mtimeMs);
+    for (const entry of this.index.evictTo(this.maxBytes)) await this.store.remove(entry.key);
+    this.reportUsage();
+    // Most recently used first: what is likely asked for soon is checked first.
+    void this.check.start(files.map((f) => f.key).reverse());
+  }
+}

@@ -1,0 +1,120 @@
+import { createHash, type Hash } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import { Writable, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { MirrorError } from '../errors';
+
+export type DownloadState = 'running' | 'verified' | 'failed';
+
+/**
+ * One upstream download of a blob into a temporary file, hashed as it is
+ * written. Any number of readers follow the file as it grows
+ * (`FollowReader`), so N requests for one blob cost one upstream download.
+ *
+ * Readers are never handed the last byte before the digest and size are
+ * verified: with a `Content-Length` the client counts a response complete
+ * when the last byte arrives, so holding it back is what keeps a corrupted
+ * download from looking like a success. On a mismatch every reader is
+ * destroyed (the client sees a cut connection) and the file is removed.
+ */
+export class Download extends EventEmitter {
+  state: DownloadState = 'running';
+  /** Bytes on disk so far. */
+  written = 0;
+  error?: Error;
+  /** Settles once the download is verified and placed, or failed. */
+  readonly settled: Promise<DownloadState>;
+  private refs = 1;
+
+  constructor(
+    readonly key: string,
+    /** The size the upstream announced (`Content-Length`). */
+    readonly size: number,
+    readonly fd: number,
+    private readonly body: Readable,
+    finish: (download: Download, hex: string) => Promise<void>,
+  ) {
+    super();
+    this.setMaxListeners(0);
+    const hash = createHash('sha256');
+    this.settled = pipeline(body, new HashingFileWriter(fd, hash, this))
+      .then(() => this.check(hash.digest('hex')))
+      .then((hex) => finish(this, hex))
+      .then(
+        () => this.settle('verified'),
+        (error: unknown) => this.settle('failed', error),
+      );
+  }
+
+  /** How far readers may read now (see the class comment for why the last byte waits). */
+  get readable(): number {
+    if (this.state === 'verified') return this.size;
+    if (this.state === 'failed') return 0;
+    return Math.min(this.written, this.size - 1);
+  }
+
+  /** Stops the download (graceful shutdown past its deadline); readers fail. */
+  abort(reason: string): void {
+    this.body.destroy(new MirrorError(503, 'UNAVAILABLE', reason));
+  }
+
+  /** A reader holds the file descriptor open until it releases it. */
+  retain(): void {
+    this.refs += 1;
+  }
+
+  release(): void {
+    this.refs -= 1;
+    if (this.refs === 0) fs.close(this.fd, () => undefined);
+  }
+
+  /** Called by the writer after each write reached the file. */
+  progressed(bytes: number): void {
+    this.written += bytes;
+    this.emit('progress');
+  }
+
+  private check(hex: string): string {
+    if (this.written !== this.size) {
+      throw new MirrorError(502, 'SIZE_INVALID', `upstream sent ${this.written} bytes for a blob of ${this.size}`);
+    }
+    if (hex !== this.key) throw new MirrorError(502, 'DIGEST_INVALID', `upstream content does not match sha256:${this.key}`);
+    return hex;
+  }
+
+  private settle(state: DownloadState, error?: unknown): DownloadState {
+    this.state = state;
+    if (error !== undefined) this.error = error instanceof Error ? error : new Error(String(error));
+    this.emit('progress');
+    this.release();
+    return state;
+  }
+}
+
+/** Writes chunks at their offsets, hashing them; reports progress only once bytes are in the file. */
+class HashingFileWriter extends Writable {
+  constructor(
+    private readonly fd: number,
+    private readonly hash: Hash,
+    private readonly download: Download,
+  ) {
+    super({ highWaterMark: 1024 * 1024 });
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
+    const buffers = chunks.map((c) => c.chunk);
+    for (const buffer of buffers) this.hash.update(buffer);
+    const bytes = buffers.reduce((sum, b) => sum + b.length, 0);
+    fs.writev(this.fd, buffers, this.download.written, (error) => {
+      if (error) return callback(error);
+      this.download.progressed(bytes);
+      callback();
+    });
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    // Durable before the rename: after a crash a placed file is complete or absent.
+    fs.fdatasync(this.fd, (error) => callback(error));
+  }
+}

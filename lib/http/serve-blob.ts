@@ -1,0 +1,75 @@
+import fs from 'node:fs';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Request, Response } from 'express';
+import type { CachedFile } from '../cache/content-cache';
+import type { Download } from '../cache/download';
+import { FILE_CHUNK, FollowReader } from '../cache/follow-reader';
+import { Header } from '../oci/mediatypes';
+import { ifRangeMatches, parseRange, type ByteRange } from './range';
+
+/** Headers every blob answer from the mirror's own bytes carries (as Distribution sends them). */
+function blobHeaders(res: Response, digest: string, size: number): void {
+  res.setHeader('Content-Type', 'application/octet-stream');
+  res.setHeader(Header.contentDigest, digest);
+  res.setHeader('ETag', `"${digest}"`);
+  res.setHeader('Accept-Ranges', 'bytes');
+  res.setHeader('Content-Length', size);
+}
+
+/**
+ * Sets status and headers for a blob of `size` bytes and returns the range
+ * to send, or `undefined` when the answer has no body (HEAD, 416). `Range`
+ * answers 206/416 per RFC 9110; `If-Range` with another validator sends it all.
+ */
+export function startBlobAnswer(req: Request, res: Response, digest: string, size: number): ByteRange | undefined {
+  const range = ifRangeMatches(req.get('if-range'), digest) ? parseRange(req.get('range'), size) : undefined;
+  if (range === 'unsatisfiable') {
+    res.status(416).setHeader('Content-Range', `bytes */${size}`);
+    res.setHeader('Content-Length', 0);
+    return undefined;
+  }
+  const part = range ?? { start: 0, end: size - 1 };
+  blobHeaders(res, digest, part.end - part.start + 1);
+  if (range) res.status(206).setHeader('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
+  else res.status(200);
+  return req.method === 'HEAD' || size === 0 ? undefined : part;
+}
+
+/** Counts the body bytes that reached the response, also when the stream broke. */
+export type SentCounter = (bytes: number) => void;
+
+/**
+ * Serves a verified cached file. Returns false, having sent nothing, when the
+ * file vanished since it was found (evicted, pruned): the caller treats it as a miss.
+ */
+export async function serveCachedFile(req: Request, res: Response, digest: string, file: CachedFile, onSent: SentCounter): Promise<boolean> {
+  const handle = await fs.promises.open(file.path, 'r').catch(() => undefined);
+  if (!handle) return false;
+  const part = startBlobAnswer(req, res, digest, file.size);
+  if (!part) {
+    await handle.close();
+    res.end();
+    return true;
+  }
+  const stream = handle.createReadStream({ start: part.start, end: part.end, highWaterMark: FILE_CHUNK });
+  await streamOut(stream, res, () => onSent(stream.bytesRead));
+  return true;
+}
+
+/** Serves a blob from a download in progress, as its bytes arrive. */
+export async function serveDownload(req: Request, res: Response, digest: string, download: Download, onSent: SentCounter): Promise<void> {
+  const part = startBlobAnswer(req, res, digest, download.size);
+  if (!part) return void res.end();
+  const reader = new FollowReader(download, part.start, part.end);
+  await streamOut(reader, res, () => onSent(reader.sent - part.start));
+}
+
+/** Streams to the client; a failure destroys the response (never ends it as if complete). */
+async function streamOut(source: Readable, res: Response, done: () => void): Promise<void> {
+  try {
+    await pipeline(source, res);
+  } finally {
+    done();
+  }
+}

@@ -1,0 +1,77 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CacheEvents } from '../cache/content-cache';
+import type { CircuitState } from '../resilience/circuit-breaker';
+import type { UpstreamObserver } from '../resilience/observer';
+
+/** Where the bytes of a blob answer came from. */
+export type ByteSource = 'cache' | 'download' | 'upstream';
+
+const CIRCUIT_VALUE: Readonly<Record<CircuitState, number>> = { closed: 0, 'half-open': 1, open: 2 };
+
+/**
+ * The metrics of one mirror, in their own registry (never prom-client's
+ * global one, so two mirrors in a process do not mix). Labels carry hosts,
+ * routes and outcomes only: never a repository, a digest or a credential.
+ */
+export class MirrorMetrics implements UpstreamObserver {
+  readonly registry = new Registry();
+  readonly requests = this.counter('lifec_http_requests_total', 'Requests answered, by route, method and status.', ['route', 'method', 'status']);
+  readonly servedBytes = this.counter('lifec_served_bytes_total', 'Blob bytes sent to clients, by source (cache, download in progress, upstream relay).', ['source']);
+  readonly cacheHits = this.counter('lifec_cache_hits_total', 'Cache lookups answered from the cache, by kind (blob, manifest, tag).', ['kind']);
+  readonly cacheMisses = this.counter('lifec_cache_misses_total', 'Cache lookups that had to ask the upstream, by kind.', ['kind']);
+  readonly staleServed = this.counter('lifec_cache_stale_total', 'Manifests served from a stale tag resolution because the upstream failed.', []);
+  readonly evictions = this.counter('lifec_cache_evictions_total', 'Files removed to keep the cache under its size cap.', []);
+  readonly evictedBytes = this.counter('lifec_cache_evicted_bytes_total', 'Bytes removed to keep the cache under its size cap.', []);
+  readonly cacheBytes = this.gauge('lifec_cache_size_bytes', 'Bytes in the cache.', []);
+  readonly cacheEntries = this.gauge('lifec_cache_entries', 'Files in the cache.', []);
+  readonly downloadedBytes = this.counter('lifec_upstream_download_bytes_total', 'Blob bytes downloaded into the cache, by outcome (verified, failed).', ['outcome']);
+  readonly downloads = this.counter('lifec_upstream_downloads_total', 'Blob downloads into the cache, by outcome.', ['outcome']);
+  readonly upstreamLatency = new Histogram({
+    name: 'lifec_upstream_request_duration_seconds',
+    help: 'Time from sending an upstream request to its response headers, by upstream and status.',
+    labelNames: ['upstream', 'status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly retries = this.counter('lifec_upstream_retries_total', 'Upstream requests tried again after a retryable failure.', ['upstream']);
+  readonly circuitState = this.gauge('lifec_circuit_state', 'Circuit breaker state per upstream: 0 closed, 1 half-open, 2 open.', ['upstream']);
+  readonly activeDownloads = this.gauge('lifec_upstream_downloads_active', 'Upstream blob downloads running.', []);
+  readonly queuedDownloads = this.gauge('lifec_upstream_downloads_queued', 'Requests waiting for a download slot.', []);
+  readonly tokenFetches = this.counter('lifec_token_fetches_total', 'Tokens fetched from upstream token services, by upstream and outcome.', ['upstream', 'outcome']);
+  readonly teleports = this.counter('lifec_teleports_total', 'Manifests answered with a streamable image instead, by outcome.', ['outcome']);
+
+  exchange(host: string, status: number | 'error', seconds: number): void {
+    this.upstreamLatency.observe({ upstream: host, status: String(status) }, seconds);
+  }
+
+  retry(host: string): void {
+    this.retries.inc({ upstream: host });
+  }
+
+  circuit(host: string, state: CircuitState): void {
+    this.circuitState.set({ upstream: host }, CIRCUIT_VALUE[state]);
+  }
+
+  limiter(active: number, queued: number): void {
+    this.activeDownloads.set(active);
+    this.queuedDownloads.set(queued);
+  }
+
+  /** The cache's events, as metrics. */
+  cacheEvents(): CacheEvents {
+    return {
+      lookup: (kind, hit) => (hit ? this.cacheHits : this.cacheMisses).inc({ kind }),
+      evicted: (entries, bytes) => (this.evictions.inc(entries), this.evictedBytes.inc(bytes)),
+      usage: (bytes, entries) => (this.cacheBytes.set(bytes), this.cacheEntries.set(entries)),
+      downloaded: (bytes, outcome) => (this.downloadedBytes.inc({ outcome }, bytes), this.downloads.inc({ outcome })),
+    };
+  }
+
+  private counter(name: string, help: string, labelNames: string[]): Counter {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private gauge(name: string, help: string, labelNames: string[]): Gauge {
+    return new Gauge({ name, help, labelNames, registers: [this.registry] });
+  }
+}
