@@ -1,34 +1,36 @@
 import { Command, CommanderError, Option } from 'commander';
-import { createLogger, type LogFormat } from '../log';
+import { createLogger } from '../log';
 import { RunmdError } from '../runmd/errors';
+import { registerDump } from './dump';
+import { registerHosts } from './hosts';
+import { registerInit } from './init';
 import { CliError, type CliIO } from './io';
-import { startCommand } from './start';
-
-interface GlobalOptions {
-  logLevel: string;
-  logFormat: LogFormat;
-}
+import type { CommandEnv, GlobalOptions } from './program';
+import { registerStart } from './start';
 
 /** Builds the `lifec-mirror` program; `io` makes it testable without spawning a process. */
 export function buildProgram(io: CliIO): Command {
   const program = new Command('lifec-mirror')
     .description('A client-side registry mirror for containerd, configured in runmd.')
+    .option('--registry <name>', 'the registry to mirror: a name (example → example.azurecr.io) or a host')
+    .option('--registry-host <suffix>', 'the domain a registry name is completed with', 'azurecr.io')
     .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
     .addOption(new Option('--log-format <format>', 'log format').choices(['json', 'pretty']).default('json'))
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError(false);
 
-  const logger = (): ReturnType<typeof createLogger> => {
-    const globals = program.opts<GlobalOptions>();
-    return createLogger({ level: globals.logLevel, format: globals.logFormat, destination: io.stderr });
+  const env: CommandEnv = {
+    io,
+    globals: () => program.opts<GlobalOptions>(),
+    logger: () => {
+      const globals = program.opts<GlobalOptions>();
+      return createLogger({ level: globals.logLevel, format: globals.logFormat, destination: io.stderr });
+    },
   };
-
-  program
-    .command('start')
-    .description('serve the mirror described by the config until SIGINT/SIGTERM')
-    .option('-c, --config <file>', 'runmd config file', 'mirror.runmd')
-    .action((options: { config: string }) => startCommand(options, io, logger()));
+  for (const register of [registerInit, registerStart, registerDump, registerHosts]) register(program, env);
+  // The original tool's spelling: `lifec-mirror mirror start`.
+  registerStart(program.command('mirror').description('the original spelling of the mirror commands ("mirror start")'), env);
   return program;
 }
 
@@ -60,6 +62,6 @@ function reportError(err: unknown, io: CliIO): number {
     return 2;
   }
   const message = err instanceof Error ? err.message : String(err);
-  io.stderr.write(`lifec-mirror: ${message}\n`);
+  io.stderr.write(`lifec-mirror: ${message.split('\n')[0] ?? message}\n`);
   return 1;
 }

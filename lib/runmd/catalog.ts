@@ -1,5 +1,5 @@
 import type { RouteKind } from '../context';
-import type { RouteMethod } from './config';
+import type { RouteMethod, StepSpec } from './config';
 
 /** What the compiler knows about a route plugin (the factory lives in lib/middleware). */
 export interface PluginSignature {
@@ -19,6 +19,12 @@ export interface StepSignature {
   name: string;
   /** Names of the property lines that belong to this step (e.g. `.host` after `.mirror`). */
   properties: readonly string[];
+  /**
+   * Checks the step's input and properties when the document is compiled, so
+   * a mistake (e.g. an unknown containerd capability) is a `RunmdError` at
+   * start rather than a failure halfway through the engine.
+   */
+  check?(step: StepSpec): void;
 }
 
 /** Everything `compileRunmd` checks names against. */

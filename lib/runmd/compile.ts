@@ -66,6 +66,7 @@ function compileRuntime(root: RootAttribute, catalog: Catalog): StepSpec[] {
       throw new RunmdError(line.pos, `unknown step ".${line.name}"${hint ? ` (did you mean ".${hint}"?)` : ''}`);
     }
   }
+  for (const step of steps) catalog.steps.get(step.name)?.check?.(step);
   return steps;
 }
 

@@ -1,3 +1,4 @@
+import { runMirror } from './mirror';
 import { runPrintln } from './println';
 import type { StepRunner } from './step-context';
 import { runTimer } from './timer';
@@ -10,6 +11,7 @@ export type { StepContext, StepRunner } from './step-context';
  * runners up here.
  */
 export const STEP_RUNNERS: ReadonlyMap<string, StepRunner> = new Map<string, StepRunner>([
+  ['mirror', runMirror],
   ['println', runPrintln],
   ['timer', runTimer],
 ]);

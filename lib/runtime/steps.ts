@@ -1,3 +1,4 @@
+import { checkHostProperties } from '../containerd/host-config';
 import type { StepSignature } from '../runmd/catalog';
 
 /**
@@ -8,6 +9,7 @@ import type { StepSignature } from '../runmd/catalog';
 export const mirrorStep: StepSignature = {
   name: 'mirror',
   properties: ['host', 'server', 'https', 'skip_verify', 'header', 'hosts_dir', 'default', 'connect_timeout', 'headers_timeout', 'idle_timeout'],
+  check: (step) => checkHostProperties(step.properties),
 };
 
 /** `.println <text>`: logs a line (e.g. "nothing to install"). */

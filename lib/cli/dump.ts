@@ -1,0 +1,19 @@
+import { dumpEngine } from '../engine/dump';
+import { compileFile } from './compile-file';
+import type { CliIO } from './io';
+import { resolveConfigPath } from './load-config';
+import type { RegisterCommand } from './program';
+
+/** `dump [--config file]`. */
+export const registerDump: RegisterCommand = (program, env) => {
+  program
+    .command('dump')
+    .description('print the compiled engine as a numbered tree: events, steps and .proxy routes (ids for "start --id")')
+    .option('-c, --config <file>', 'runmd config file', 'mirror.runmd')
+    .action((options: { config: string }) => dumpCommand(options, env.io));
+};
+
+/** `lifec-mirror dump`: prints the compiled engine as a numbered tree (the ids `start --id` takes). */
+export async function dumpCommand(options: { config: string }, io: CliIO): Promise<void> {
+  io.stdout.write(dumpEngine(compileFile(resolveConfigPath(options.config, io))));
+}

@@ -1,0 +1,46 @@
+import type { Line } from '../runmd/ast';
+import type { MirrorConfig, ProxySpec } from '../runmd/config';
+import { ENGINE_ID, numberEvents } from './plan';
+
+const ID_WIDTH = 4;
+const id = (n: number | undefined): string => (n === undefined ? '' : String(n)).padStart(ID_WIDTH - 1).padEnd(ID_WIDTH);
+const blank = ' '.repeat(ID_WIDTH);
+
+/**
+ * The compiled engine as a numbered tree: the engine, each event block with
+ * its steps (name, input, properties), then the `.proxy` routes with their
+ * methods and plugin stacks. The numbers are what `start --id` takes.
+ */
+export function dumpEngine(config: MirrorConfig): string {
+  const { engine } = config;
+  const events = numberEvents(config);
+  const out: string[] = [`${config.file}`, `${id(ENGINE_ID)}engine ${engine.name}${engine.loop ? '  (.loop: failed .start events restart after a back-off)' : ''}`];
+  for (const entry of engine.sequence) out.push(`${blank}  .${entry.once ? 'once ' : 'start'} ${entry.event}`);
+  for (const { id: eventId, event, steps } of events) {
+    const run = engine.sequence.filter((s) => s.event === event.name);
+    const note = run.length === 0 ? '  (not run by the engine)' : run.every((s) => s.once) ? '  (once)' : '';
+    out.push(`${id(eventId)}event ${event.name}${note}  ${event.pos.file}:${event.pos.line}`);
+    for (const [key, value] of Object.entries(event.controls)) out.push(`${blank}  : ${key} = ${'value' in value ? String(value.value) : '(empty)'}`);
+    for (const { id: stepId, step } of steps) {
+      out.push(`${id(stepId)}  .${step.name}${step.input ? ` ${step.input}` : ''}`);
+      for (const line of step.properties) out.push(`${blank}      ${renderLine(line)}`);
+    }
+  }
+  if (config.proxy) out.push(...dumpProxy(config.proxy));
+  return `${out.join('\n')}\n`;
+}
+
+function dumpProxy(proxy: ProxySpec): string[] {
+  const out = [`${blank}proxy ${proxy.address}`];
+  for (const line of proxy.settings) out.push(`${blank}  ${renderLine(line)}`);
+  for (const route of proxy.routes) {
+    out.push(`${blank}  .${route.kind} ${route.methods.join(', ')}`);
+    for (const call of route.plugins) out.push(`${blank}      .${call.name}${call.input ? ` ${call.input}` : ''}`);
+  }
+  return out;
+}
+
+function renderLine(line: Line): string {
+  if (line.key !== undefined) return `${line.key} .${line.name}${line.input ? ` ${line.input}` : ''}`;
+  return `.${line.name}${line.input ? ` ${line.input}` : ''}`;
+}
