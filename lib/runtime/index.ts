@@ -1,3 +1,5 @@
+import { runInstall } from './install';
+import { runLoginAcr } from './login-acr';
 import { runMirror } from './mirror';
 import { runPrintln } from './println';
 import type { StepRunner } from './step-context';
@@ -14,4 +16,6 @@ export const STEP_RUNNERS: ReadonlyMap<string, StepRunner> = new Map<string, Ste
   ['mirror', runMirror],
   ['println', runPrintln],
   ['timer', runTimer],
+  ['login-acr', runLoginAcr],
+  ['install', runInstall],
 ]);

@@ -1,5 +1,6 @@
 import { checkHostProperties } from '../containerd/host-config';
 import type { StepSignature } from '../runmd/catalog';
+import { checkInstallStep, checkLoginAcrStep } from './credential-steps';
 
 /**
  * `.mirror <registry>` declares an upstream; the lines after it describe how
@@ -18,5 +19,15 @@ export const printlnStep: StepSignature = { name: 'println', properties: [] };
 /** `.timer <duration>`: waits, e.g. before a recovery event lets the engine loop. */
 export const timerStep: StepSignature = { name: 'timer', properties: [] };
 
+/** `.login-acr <registry>`: gets an ACR refresh token (`.source az|msi`, `.tenant`, `.client_id`, `.msi_endpoint`, `.suffix`). */
+export const loginAcrStep: StepSignature = {
+  name: 'login-acr',
+  properties: ['source', 'tenant', 'client_id', 'msi_endpoint', 'suffix'],
+  check: checkLoginAcrStep,
+};
+
+/** `.install <file>`: copies a credential file into the registry's directory, mode 0600. */
+export const installStep: StepSignature = { name: 'install', properties: [], check: checkInstallStep };
+
 /** Every `.runtime` step the compiler accepts, by runmd name. */
-export const STEPS: ReadonlyMap<string, StepSignature> = new Map([mirrorStep, printlnStep, timerStep].map((s) => [s.name, s]));
+export const STEPS: ReadonlyMap<string, StepSignature> = new Map([mirrorStep, printlnStep, timerStep, loginAcrStep, installStep].map((s) => [s.name, s]));

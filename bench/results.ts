@@ -1,0 +1,68 @@
+/** One timed blob download. */
+export interface BlobRun {
+  candidate: string;
+  round: number;
+  status: number;
+  bytes: number;
+  seconds: number;
+  mibPerSecond: number;
+}
+
+/** One autocannon run against one path. */
+export interface ManifestRun {
+  candidate: string;
+  /** e.g. `HEAD tag`. */
+  request: string;
+  connections: number;
+  round: number;
+  requests: number;
+  rps: number;
+  /** Milliseconds, from per-response timings (sub-millisecond resolution). */
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+/** Peak RSS of one mirror process through one memory scenario. */
+export interface MemoryRun {
+  scenario: string;
+  /** RSS after start, before the scenario. */
+  idleRssBytes: number;
+  peakRssBytes: number;
+  clients: number;
+  seconds: number;
+}
+
+/** One cold `ctr image pull`. */
+export interface CtrRun {
+  candidate: string;
+  round: number;
+  seconds: number;
+  ok: boolean;
+}
+
+/** A target from the issue, checked against this run's numbers. */
+export interface TargetCheck {
+  name: string;
+  measured: string;
+  target: string;
+  met: boolean;
+}
+
+/** Everything one bench run writes to bench/results/<time>.json. */
+export interface BenchResults {
+  mode: 'full' | 'quick';
+  startedAt: string;
+  finishedAt?: string;
+  machine: Record<string, string | number>;
+  mirror: { auth: boolean; cache: boolean };
+  largeLayerBytes: number;
+  blobs: BlobRun[];
+  manifests: ManifestRun[];
+  memory: MemoryRun[];
+  ctr: CtrRun[];
+  targets: TargetCheck[];
+  /** Runs that failed (wrong status, wrong bytes, a failed pull): the bench exits 1. */
+  failures: string[];
+}
