@@ -51,7 +51,8 @@ export class ContentCache {
   readonly ready: Promise<void>;
   private readonly index = new LruIndex();
   private readonly downloads = new Map<string, Promise<Download | undefined>>();
-  private readonly running = new Set<Download>();
+  /** Downloads in progress, each with the promise of its clean-up. */
+  private readonly running = new Map<Download, Promise<void>>();
   private readonly check: StartupCheck;
   private readonly events: CacheEvents;
   /** Set when the directory cannot be used: the mirror then works as a plain proxy. */
@@ -136,7 +137,7 @@ export class ContentCache {
     await fs.promises.writeFile(temp, body, { mode: 0o600 });
     await this.store.writeType(key, mediaType);
     await this.store.place(temp, key);
-    this.added(key, body.length);
+    await this.added(key, body.length);
   }
 
   /** True when a file can be created in the cache directory (for `/readyz`). */
@@ -154,11 +155,11 @@ export class ContentCache {
   /** Lets downloads finish for up to `deadlineMs`, then aborts the rest (their files are removed). */
   async close(deadlineMs: number): Promise<void> {
     this.check.stop();
-    const all = Promise.all([...this.running].map((d) => d.settled));
+    const all = Promise.all(this.running.values());
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), deadlineMs)));
     if ((await Promise.race([all, expired])) === 'expired') {
-      for (const download of this.running) download.abort('the mirror is shutting down');
+      for (const download of this.running.keys()) download.abort('the mirror is shutting down');
       await all;
     }
     clearTimeout(timer);
@@ -172,17 +173,18 @@ export class ContentCache {
       return undefined;
     }
     const temp = this.store.tempPath(key);
-    const fd = await fs.promises.open(temp, 'wx+', 0o600).then((h) => h.fd);
+    // A raw descriptor, not a FileHandle: the Download closes it itself, and an
+    // unreferenced FileHandle is closed by the garbage collector mid-download (EBADF).
+    const fd = await new Promise<number>((resolve, reject) => fs.open(temp, 'wx+', 0o600, (error, opened) => (error ? reject(error) : resolve(opened))));
     const download = new Download(key, size, fd, response.body, (d, hex) => this.finish(d, temp, hex));
-    this.running.add(download);
-    void download.settled.then((state) => this.settled(download, temp, state));
+    this.running.set(download, download.settled.then((state) => this.settled(download, temp, state)));
     answer({ kind: 'download', download });
     return download;
   }
 
   private async finish(download: Download, temp: string, key: string): Promise<void> {
     await this.store.place(temp, key);
-    this.added(key, download.size);
+    await this.added(key, download.size);
   }
 
   private async settled(download: Download, temp: string, state: 'running' | 'verified' | 'failed'): Promise<void> {
@@ -195,10 +197,10 @@ export class ContentCache {
     }
   }
 
-  private added(key: string, size: number): void {
+  private async added(key: string, size: number): Promise<void> {
     this.index.add(key, size, this.options.clock.now());
     const evicted = this.index.evictTo(this.maxBytes, key);
-    for (const entry of evicted) void this.store.remove(entry.key);
+    for (const entry of evicted) await this.store.remove(entry.key);
     if (evicted.length > 0) this.events.evicted(evicted.length, evicted.reduce((sum, e) => sum + e.size, 0));
     this.reportUsage();
   }
