@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import type { ReferrersLookup } from './referrers/lookup';
 import type { Authorizer, UpstreamClient } from './upstream/client';
 import type { Upstream } from './upstream/upstream';
 
@@ -47,6 +48,8 @@ export interface MirrorContext {
   credentials?: Credentials;
   authorizer?: Authorizer;
   manifest?: ResolvedManifest;
+  /** Where `.discover` looks for referrers; `.teleport` uses it. */
+  discovery?: ReferrersLookup;
   /** Aborted when the client goes away before the answer is complete. */
   signal: AbortSignal;
 }

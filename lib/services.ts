@@ -1,6 +1,12 @@
 import type { Logger } from 'pino';
 import { createAuthServices, type AuthServices } from './auth/services';
+import { createCacheServices, type CacheServices } from './cache/services';
+import { MirrorMetrics } from './metrics/metrics';
+import { createResilience, type ResilienceServices } from './resilience/services';
 import type { Clock } from './middleware/plugin';
+import type { Line } from './runmd/ast';
+import { ReferrersCache } from './referrers/cache';
+import { createTeleportMemory, type TeleportMemory } from './teleport/memory';
 
 /**
  * State shared by the plugins of one mirror (caches, stores, metrics). One
@@ -10,6 +16,16 @@ import type { Clock } from './middleware/plugin';
 export interface MirrorServices {
   /** Credentials, the token cache and learned challenges (`.login`, `.authn`, `/auth`). */
   auth: AuthServices;
+  /** Referrers looked up by `.discover`/`.teleport`, kept briefly and shared by concurrent pulls. */
+  referrers: ReferrersCache;
+  /** Manifests `.teleport` produced (served by digest through `.resolve`) and streamable manifests it verified. */
+  teleport: TeleportMemory;
+  /** The mirror's Prometheus metrics (`/metrics`); plugins count what they do here. */
+  metrics: MirrorMetrics;
+  /** The blob/manifest cache and tag resolutions (`.pull`, `.resolve`). */
+  cache: CacheServices;
+  /** Retries, a circuit breaker per upstream and the download limiter. */
+  resilience: ResilienceServices;
   /** Releases timers, files and sockets the services hold. */
   close(): Promise<void>;
 }
@@ -20,8 +36,19 @@ export interface ServiceOptions {
   clock: Clock;
   /** Environment for credential sources (`.login env`, Docker credential helpers); default `process.env`. */
   env?: NodeJS.ProcessEnv;
+  /** The `.proxy` settings lines (`.cache`, `.tag_ttl`, `.retries`, `.circuit`, `.downloads`). */
+  settings?: readonly Line[];
+  /** Cache under `<home>/cache` when no `.cache` line says otherwise (default true). */
+  cacheByDefault?: boolean;
 }
 
 export function createServices(options: ServiceOptions): MirrorServices {
-  return { auth: createAuthServices(options), close: async () => undefined };
+  return { auth: createAuthServices(options), referrers: new ReferrersCache(options.clock), teleport: createTeleportMemory(), ...cacheAndResilience(options) };
+}
+
+/** Metrics, cache and resilience; closing lets cache downloads drain first. */
+function cacheAndResilience(options: ServiceOptions): Pick<MirrorServices, 'metrics' | 'cache' | 'resilience' | 'close'> {
+  const metrics = new MirrorMetrics();
+  const cache = createCacheServices(options, metrics);
+  return { metrics, cache, resilience: createResilience(options, metrics), close: () => cache.close() };
 }

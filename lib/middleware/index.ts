@@ -1,13 +1,16 @@
 import { authnPlugin } from './authn';
+import { discoverPlugin } from './discover';
 import { loginPlugin } from './login';
 import type { PluginDefinition } from './plugin';
 import { pullPlugin } from './pull';
 import { resolvePlugin } from './resolve';
+import { teleportPlugin } from './teleport';
 
+export { discoverPlugin, teleportPlugin };
 export { authnPlugin, loginPlugin, pullPlugin, resolvePlugin };
 export type { Clock, PluginDefinition, PluginDeps } from './plugin';
 
 /** Every route plugin the compiler accepts, by runmd name. */
 export const PLUGINS: ReadonlyMap<string, PluginDefinition> = new Map(
-  [loginPlugin, authnPlugin, resolvePlugin, pullPlugin].map((p) => [p.name, p]),
+  [loginPlugin, authnPlugin, resolvePlugin, discoverPlugin, teleportPlugin, pullPlugin].map((p) => [p.name, p]),
 );

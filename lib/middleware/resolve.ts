@@ -1,11 +1,13 @@
 import type { Request } from 'express';
 import { mirrorContext, type MirrorContext, type ResolvedManifest } from '../context';
-import { MirrorError } from '../errors';
+import { ManifestCache, type ManifestRequest } from '../cache/manifest-cache';
+import { MirrorError, UpstreamError } from '../errors';
 import { forwardHeaders } from '../http/forward';
 import { readLimited } from '../http/read-body';
 import { relay } from '../http/relay';
 import { sha256Digest, verifiesDigest } from '../oci/digest';
 import { DEFAULT_MANIFEST_ACCEPT, Header, MAX_MANIFEST_BYTES } from '../oci/mediatypes';
+import { producedManifest } from '../teleport/memory';
 import type { UpstreamResponse } from '../upstream/client';
 import type { PluginDefinition } from './plugin';
 
@@ -14,27 +16,71 @@ import type { PluginDefinition } from './plugin';
  * HEAD, GET for GET) with the client's `Accept` plus the listed media types,
  * and leaves it on the request context for later plugins and the route's
  * answer. Non-200 answers (404, 401 with its challenge) go back unchanged.
+ * With the cache on, a manifest by digest is served from it, a tag resolved
+ * within `.tag_ttl` is not asked again, and when the upstream fails (no
+ * answer, 5xx, 429) the last resolution of the tag is served with
+ * `Lifec-Cache: stale` (see docs/cache.md).
  */
 export const resolvePlugin: PluginDefinition = {
   name: 'resolve',
   summary: 'fetch the manifest from the upstream and keep it for the plugins after it',
   routes: ['manifests'],
   producesManifest: true,
-  create(call) {
+  create(call, deps) {
     const extraTypes = call.input.split(/[\s,]+/).filter((t) => t !== '');
+    const manifests = new ManifestCache(deps.services.cache, deps.services.metrics, deps.logger);
     return async (req, res, next) => {
       const ctx = mirrorContext(res);
       const head = req.method === 'HEAD';
-      const upstream = await fetchManifest(ctx, req, extraTypes, head);
+      // A digest the mirror produced (a teleported index) exists only here; the
+      // upstream is asked for the manifest it was made from, so access is still checked there.
+      const produced = ctx.referenceKind === 'digest' ? deps.services.teleport.produced.get(ctx.upstream.host, ctx.repository, ctx.reference ?? '') : undefined;
+      const asked = produced ? undefined : manifestRequest(ctx, req, extraTypes, head);
+      const cached = asked && (await manifests.fresh(asked));
+      if (cached) {
+        ctx.manifest = cached;
+        return next();
+      }
+      let upstream: UpstreamResponse;
+      try {
+        upstream = await fetchManifest(ctx, req, extraTypes, head, produced?.from);
+      } catch (err) {
+        const stale = asked && err instanceof UpstreamError ? await manifests.stale(asked, err.message) : undefined;
+        if (!stale) throw err;
+        ctx.manifest = stale;
+        return next();
+      }
       if (upstream.status !== 200) {
+        // Stale-on-error: the upstream failed (5xx, 429), not "no such manifest" or "log in".
+        const failed = upstream.status >= 500 || upstream.status === 429;
+        const stale = asked && failed ? await manifests.stale(asked, `upstream answered ${upstream.status}`) : undefined;
+        if (stale) {
+          upstream.body.resume();
+          ctx.manifest = stale;
+          return next();
+        }
         await relay(upstream, res, { head, ns: ctx.upstream.host });
         return;
       }
-      ctx.manifest = head ? describeHead(upstream) : await readManifest(ctx, upstream);
+      if (produced) upstream.body.resume();
+      ctx.manifest = produced ? producedManifest(produced) : head ? describeHead(upstream) : await readManifest(ctx, upstream);
+      if (asked) await manifests.remember(asked, ctx.manifest);
       next();
     };
   },
 };
+
+function manifestRequest(ctx: MirrorContext, req: Request, extraTypes: readonly string[], head: boolean): ManifestRequest {
+  return {
+    host: ctx.upstream.host,
+    repository: ctx.repository,
+    reference: ctx.reference ?? '',
+    referenceKind: ctx.referenceKind ?? 'tag',
+    accept: mergeAccept(req.get('accept'), extraTypes),
+    head,
+    requestId: ctx.requestId,
+  };
+}
 
 /** The client's `Accept` with the plugin's media types added (never removed). */
 export function mergeAccept(clientAccept: string | undefined, extraTypes: readonly string[]): string {
@@ -44,10 +90,10 @@ export function mergeAccept(clientAccept: string | undefined, extraTypes: readon
   return missing.length === 0 ? accept : `${accept}, ${missing.join(', ')}`;
 }
 
-function fetchManifest(ctx: MirrorContext, req: Request, extraTypes: readonly string[], head: boolean): Promise<UpstreamResponse> {
+function fetchManifest(ctx: MirrorContext, req: Request, extraTypes: readonly string[], head: boolean, reference = ctx.reference): Promise<UpstreamResponse> {
   const headers = forwardHeaders(req, ctx, []);
   headers.accept = mergeAccept(req.get('accept'), extraTypes);
-  const path = `/v2/${ctx.repository}/manifests/${ctx.reference ?? ''}`;
+  const path = `/v2/${ctx.repository}/manifests/${reference ?? ''}`;
   return ctx.client.send({ method: head ? 'HEAD' : 'GET', path, headers, signal: ctx.signal }, ctx.authorizer);
 }
 

@@ -66,6 +66,7 @@ export function parseManifest(bytes: Buffer, contentType?: string): ImageManifes
 
 /** Parses bytes that must be an index (a referrers answer, a tag-schema index). */
 export function parseIndex(bytes: Buffer, contentType?: string): ImageIndex {
+  if (contentType && !isIndexMediaType(contentType)) throw new ManifestFormatError(`expected an image index, got ${contentType}`);
   const parsed = parseManifest(bytes, contentType);
   if (parsed.kind !== 'index') throw new ManifestFormatError(`expected an image index, got ${parsed.mediaType}`);
   return parsed;

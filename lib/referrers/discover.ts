@@ -88,9 +88,11 @@ async function fromOras(source: RepositorySource, digest: string, types: readonl
 async function readIndex(response: UpstreamResponse, what: string) {
   if (response.status !== 200) return failStatus(response, what);
   const contentType = response.headers['content-type']?.split(';', 1)[0]?.trim();
-  const index = parseIndex(await readLimited(response.body, MAX_MANIFEST_BYTES), contentType);
-  if (index.mediaType !== MediaType.ociIndex) throw new ManifestFormatError(`${what} is ${index.mediaType}, not an OCI image index`);
-  return index;
+  if (contentType !== MediaType.ociIndex) {
+    response.body.resume();
+    throw new ManifestFormatError(`${what} is ${contentType ?? 'untyped'}, not an OCI image index`);
+  }
+  return parseIndex(await readLimited(response.body, MAX_MANIFEST_BYTES), contentType);
 }
 
 /**

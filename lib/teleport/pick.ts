@@ -26,13 +26,14 @@ const CREATED = 'org.opencontainers.image.created';
 
 /**
  * The usable referrers, best first: by the format's preference of artifact
- * type, then those whose annotations name the wanted platform, then the
+ * type, then those whose annotations name a `preferred` platform (default:
+ * `platform`, which, when given, also excludes referrers naming another), then the
  * newest (`org.opencontainers.image.created`). Pure, so the ranking is
  * tested without a registry.
  */
-export function rankCandidates(format: TeleportFormat, referrers: readonly Descriptor[], platform?: Platform): Candidate[] {
+export function rankCandidates(format: TeleportFormat, referrers: readonly Descriptor[], platform?: Platform, preferred: readonly Platform[] = platform ? [platform] : []): Candidate[] {
   const preference = (d: Descriptor): number => format.artifactTypes.indexOf(d.artifactType ?? '');
-  const named = (d: Descriptor): number => (platform && namesPlatform(d, platform) ? 0 : 1);
+  const named = (d: Descriptor): number => (preferred.some((p) => namesPlatform(d, p)) ? 0 : 1);
   return referrers
     .filter((referrer) => preference(referrer) >= 0)
     .flatMap((referrer) => {
@@ -59,6 +60,8 @@ export interface PickInput {
   subject: string;
   /** The platform it must serve (index entries); undefined for a single manifest. */
   platform?: Platform;
+  /** Platforms to prefer among several candidates (default: `platform`). */
+  preferred?: readonly Platform[];
   verified: ManifestMemory<VerifiedManifest>;
   logger: Logger;
   signal?: AbortSignal;
@@ -72,7 +75,7 @@ export interface PickInput {
  */
 export async function pickStreamable(input: PickInput): Promise<Streamable | undefined> {
   const referrers = await Promise.all(input.referrers.map((r) => withAnnotations(input, r)));
-  const candidates = rankCandidates(input.format, referrers, input.platform).slice(0, MAX_ATTEMPTS);
+  const candidates = rankCandidates(input.format, referrers, input.platform, input.preferred).slice(0, MAX_ATTEMPTS);
   for (const candidate of candidates) {
     try {
       return await verify(input, candidate);

@@ -47,7 +47,7 @@ export async function teleport(request: TeleportRequest): Promise<ResolvedManife
 
 async function teleportManifest(request: TeleportRequest): Promise<ResolvedManifest | undefined> {
   const { manifest, options } = request;
-  const streamable = await pickStreamable({ ...pickContext(request), referrers: await request.lookup.find(manifest.digest), subject: manifest.digest });
+  const streamable = await pickStreamable({ ...pickContext(request), referrers: await request.lookup.find(manifest.digest), subject: manifest.digest, preferred: preferredPlatforms(options) });
   if (!streamable) return undefined;
   if (!accepts(request.accept, streamable.descriptor.mediaType)) {
     request.logger.info({ digest: manifest.digest, mediaType: streamable.descriptor.mediaType }, 'not teleported: the client does not accept the streamable media type');
@@ -86,6 +86,11 @@ async function originalIndex(request: TeleportRequest): Promise<ImageIndex | und
   if (bytes === undefined) bytes = (await fetchVerifiedManifest(source, manifest.digest, request.signal)).bytes;
   else if (!verifiesDigest(bytes, manifest.digest)) throw new Error(`index body does not match its digest ${manifest.digest}`);
   return parseIndex(bytes, manifest.mediaType);
+}
+
+/** A single manifest's referrers may name platforms (ACR): prefer the node's. */
+function preferredPlatforms(options: TeleportOptions): readonly Platform[] {
+  return options.platforms === 'all' ? [] : options.platforms;
 }
 
 function wanted(options: TeleportOptions, platform: Platform): boolean {
