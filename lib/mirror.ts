@@ -4,6 +4,7 @@ import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import { defaultCatalog } from './catalog';
 import { errorHandler } from './errors';
+import { authEndpoint } from './admin/auth-endpoint';
 import { adminRouter } from './admin/router';
 import { accessLog } from './http/access-log';
 import { countRequests } from './metrics/count-requests';
@@ -67,6 +68,7 @@ export function createMirror(options: MirrorOptions): MirrorRouter {
   router.use(accessLog(logger, clock));
   router.use(countRequests(services.metrics));
   router.use(adminRouter(services));
+  router.use(authEndpoint({ proxy: config.proxy, upstreams, services }));
   router.use(buildProxyRouter(config.proxy, plugins, deps));
   router.use(errorHandler((err, req) => logError(logger, err, req.method, req.path)));
   return Object.assign(router, { config, services, close: () => services.close() });
