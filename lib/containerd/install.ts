@@ -54,12 +54,20 @@ export async function installMirrorHosts(mirror: MirrorSpec, options: InstallOpt
   return { registry: config.registry, content, work, installed };
 }
 
+/** A hosts directory that cannot take the file; `code` is the filesystem's (EACCES, ENOTDIR, …). */
+export class HostsDirError extends Error {
+  override name = 'HostsDirError';
+  constructor(message: string, readonly code: string | undefined, options: { cause: unknown }) {
+    super(message, options);
+  }
+}
+
 async function writeOrExplain(dir: string, registry: string, content: string, now: number): Promise<InstallResult> {
   try {
     return await installHostsToml(dir, registry, content, now);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const hint = code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? ' (run as root, or choose another directory with --hosts-dir)' : '';
-    throw new Error(`cannot write hosts.toml for ${registry} into ${dir}: ${code ?? (err as Error).message}${hint}`, { cause: err });
+    throw new HostsDirError(`cannot write hosts.toml for ${registry} into ${dir}: ${code ?? (err as Error).message}${hint}`, code, { cause: err });
   }
 }

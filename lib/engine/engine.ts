@@ -1,7 +1,7 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { MirrorConfig } from '../runmd/config';
 import { RunmdError } from '../runmd/errors';
-import type { StepContext, StepRunner } from '../runtime/step-context';
+import { PermanentStepError, type StepContext, type StepRunner } from '../runtime/step-context';
 import { ENGINE_ID, planRun, skipBefore, type PlannedEvent } from './plan';
 
 /** A step failed and the engine will not (or may not) retry it. */
@@ -45,7 +45,8 @@ export function prepareRun(config: MirrorConfig, runners: ReadonlyMap<string, St
  * Runs the engine's events in order, each step in turn. With `.loop`, a
  * failed `.start` event is restarted after a back-off (1 s, 2 s, 4 s … 60 s);
  * a failed `.once` event (one-time host setup) and a configuration mistake
- * (`RunmdError`) end the run, since retrying cannot fix them.
+ * (`RunmdError`) or a `PermanentStepError` end the run, since retrying
+ * cannot fix them.
  */
 export async function runEngine(config: MirrorConfig, options: EngineOptions): Promise<EngineOutcome> {
   const { ctx } = options;
@@ -56,12 +57,13 @@ export async function runEngine(config: MirrorConfig, options: EngineOptions): P
       try {
         if (await runEvent(planned, options)) return 'stopped';
         break;
-      } catch (err) {
+      } catch (caught) {
+        const err = caught as Error;
         if (ctx.signal?.aborted) return 'stopped';
-        const retry = config.engine.loop && !planned.once && !(err instanceof RunmdError);
-        if (!retry) throw err instanceof RunmdError ? err : new EngineError((err as Error).message, { cause: err });
+        const retry = config.engine.loop && !planned.once && !(err instanceof RunmdError) && !(err.cause instanceof PermanentStepError);
+        if (!retry) throw err instanceof RunmdError ? err : new EngineError(err.message, { cause: err });
         const delayMs = backoff(attempt);
-        ctx.logger.warn({ event: planned.event.name, attempt: attempt + 1, delayMs, err: (err as Error).message }, 'event failed; .loop restarts it');
+        ctx.logger.warn({ event: planned.event.name, attempt: attempt + 1, delayMs, err: err.message }, 'event failed; .loop restarts it');
         await sleep(delayMs, ctx.signal);
         if (ctx.signal?.aborted) return 'stopped';
       }

@@ -1,6 +1,9 @@
-import { installMirrorHosts } from '../containerd/install';
+import { HostsDirError, installMirrorHosts } from '../containerd/install';
 import { RunmdError } from '../runmd/errors';
-import type { StepRunner } from './step-context';
+import { PermanentStepError, type StepRunner } from './step-context';
+
+/** Filesystem answers a retry cannot change; a full disk or an I/O error may clear up. */
+const PERMANENT = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'EISDIR', 'ENAMETOOLONG', 'ELOOP']);
 
 /**
  * `.mirror <registry>`: writes the registry's hosts.toml (from its `.host`,
@@ -15,7 +18,11 @@ export const runMirror: StepRunner = async (step, ctx) => {
   if (!mirror) throw new RunmdError(step.pos, `.mirror ${step.input} was not compiled as a registry`);
   const control = ctx.config.events.find((e) => e.steps.includes(step))?.controls.skip_hosts_dir_check;
   const workOnly = control?.type === 'bool' && control.value;
-  const result = await installMirrorHosts(mirror, { home: ctx.home, hostsDir: ctx.hostsDir, source: ctx.config.file, now: ctx.clock.now(), workOnly });
+  const result = await installMirrorHosts(mirror, { home: ctx.home, hostsDir: ctx.hostsDir, source: ctx.config.file, now: ctx.clock.now(), workOnly })
+    .catch((err: unknown) => {
+      if (err instanceof HostsDirError && PERMANENT.has(err.code ?? '')) throw new PermanentStepError(err.message, { cause: err });
+      throw err;
+    });
   if (!result) {
     ctx.logger.info({ registry: mirror.host }, 'no .host line: containerd is not pointed at the mirror for this registry');
     return;

@@ -30,3 +30,12 @@ export interface StepContext {
  * them atomically, so a failure never leaves half a file behind.
  */
 export type StepRunner = (step: StepSpec, ctx: StepContext) => Promise<void>;
+
+/**
+ * A step failure that running the step again cannot fix (a directory that
+ * is not writable, a file that is not there). The engine's `.loop` does not
+ * retry it: the run ends with this message.
+ */
+export class PermanentStepError extends Error {
+  override name = 'PermanentStepError';
+}
