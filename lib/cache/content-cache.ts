@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../middleware/plugin';
 import type { UpstreamResponse } from '../upstream/client';
 import { BlobStore } from './blob-store';
-import { Download } from './download';
+import { Download, type DownloadState } from './download';
 import { LruIndex, type IndexEntry } from './lru-index';
 import { StartupCheck } from './startup-check';
 
@@ -176,8 +176,11 @@ export class ContentCache {
     // A raw descriptor, not a FileHandle: the Download closes it itself, and an
     // unreferenced FileHandle is closed by the garbage collector mid-download (EBADF).
     const fd = await new Promise<number>((resolve, reject) => fs.open(temp, 'wx+', 0o600, (error, opened) => (error ? reject(error) : resolve(opened))));
-    const download = new Download(key, size, fd, response.body, (d, hex) => this.finish(d, temp, hex));
-    this.running.set(download, download.settled.then((state) => this.settled(download, temp, state)));
+    const download = new Download(key, size, fd, response.body, {
+      place: (d, hex) => this.finish(d, temp, hex),
+      discard: () => fs.promises.rm(temp, { force: true }).catch(() => undefined),
+    });
+    this.running.set(download, download.settled.then((state) => this.settled(download, state)));
     answer({ kind: 'download', download });
     return download;
   }
@@ -187,13 +190,12 @@ export class ContentCache {
     await this.added(key, download.size);
   }
 
-  private async settled(download: Download, temp: string, state: 'running' | 'verified' | 'failed'): Promise<void> {
+  private settled(download: Download, state: DownloadState): void {
     this.running.delete(download);
     this.downloads.delete(download.key);
     this.events.downloaded(download.written, state === 'verified' ? 'verified' : 'failed');
     if (state !== 'verified') {
       this.options.logger.warn({ digest: `sha256:${download.key}`, err: download.error?.message }, 'cache: download failed, nothing stored');
-      await fs.promises.rm(temp, { force: true });
     }
   }
 

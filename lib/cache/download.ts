@@ -7,6 +7,14 @@ import { MirrorError } from '../errors';
 
 export type DownloadState = 'running' | 'verified' | 'failed';
 
+/** What the cache does with a finished download's file. */
+export interface DownloadHooks {
+  /** Moves the verified file into place. */
+  place(download: Download, hex: string): Promise<void>;
+  /** Removes the file of a failed download; must not throw. */
+  discard(download: Download): Promise<void>;
+}
+
 /**
  * One upstream download of a blob into a temporary file, hashed as it is
  * written. Any number of readers follow the file as it grows
@@ -33,17 +41,18 @@ export class Download extends EventEmitter {
     readonly size: number,
     readonly fd: number,
     private readonly body: Readable,
-    finish: (download: Download, hex: string) => Promise<void>,
+    hooks: DownloadHooks,
   ) {
     super();
     this.setMaxListeners(0);
     const hash = createHash('sha256');
     this.settled = pipeline(body, new HashingFileWriter(fd, hash, this))
       .then(() => this.check(hash.digest('hex')))
-      .then((hex) => finish(this, hex))
+      .then((hex) => hooks.place(this, hex))
       .then(
         () => this.settle('verified'),
-        (error: unknown) => this.settle('failed', error),
+        // The file is gone before any reader hears of the failure.
+        (error: unknown) => hooks.discard(this).then(() => this.settle('failed', error)),
       );
   }
 

@@ -60,12 +60,14 @@ export class StartupCheck {
 
   private async hash(key: string): Promise<boolean> {
     const hex = await hashFile(this.store.blobPath(key)).catch(() => undefined);
+    if (hex !== key) {
+      this.logger.warn({ digest: `sha256:${key}` }, 'cache: removing a file whose content does not match its digest');
+      await this.store.remove(key);
+      this.onBad(key);
+    }
+    // Only now: until the file is gone, a concurrent lookup must still wait for this check.
     this.pending.delete(key);
     this.running.delete(key);
-    if (hex === key) return true;
-    this.logger.warn({ digest: `sha256:${key}` }, 'cache: removing a file whose content does not match its digest');
-    await this.store.remove(key);
-    this.onBad(key);
-    return false;
+    return hex === key;
   }
 }

@@ -1,0 +1,160 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import { ContentCache, type BlobSource } from '../../../lib/cache/content-cache';
+import { FollowReader } from '../../../lib/cache/follow-reader';
+import type { Download } from '../../../lib/cache/download';
+import { silentLogger } from '../../../lib/log';
+import type { UpstreamResponse } from '../../../lib/upstream/client';
+
+const hex = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+const dirs: string[] = [];
+const caches: ContentCache[] = [];
+
+function newCache(maxBytes = 1024 * 1024, dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifec-cache-'))): ContentCache {
+  dirs.push(dir);
+  let now = 1_000;
+  const cache = new ContentCache({ dir, maxBytes, logger: silentLogger(), clock: { now: () => (now += 1) } });
+  caches.push(cache);
+  return cache;
+}
+
+function upstream(size: number, status = 200): { response: UpstreamResponse; body: PassThrough } {
+  const body = new PassThrough();
+  return { body, response: { status, headers: { 'content-length': String(size) }, body, url: 'http://up/blob' } };
+}
+
+function collect(stream: Readable): Promise<{ data: Buffer; error?: Error }> {
+  const chunks: Buffer[] = [];
+  return new Promise((resolve) => {
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => resolve({ data: Buffer.concat(chunks) }));
+    stream.on('error', (error) => resolve({ data: Buffer.concat(chunks), error }));
+  });
+}
+
+function downloadOf(source: BlobSource): Download {
+  if (source.kind !== 'download') throw new Error(`expected a download, got ${source.kind}`);
+  return source.download;
+}
+
+afterAll(async () => {
+  for (const cache of caches) await cache.close(100);
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('ContentCache', () => {
+  it('downloads once for concurrent requests, lets them read along, then serves hits', async () => {
+    const cache = newCache();
+    const blob = Buffer.alloc(300_000, 7);
+    const key = hex(blob);
+    const up = upstream(blob.length);
+    const fetch = jest.fn(async () => up.response);
+    const [a, b] = await Promise.all([cache.fetchBlob(key, fetch), cache.fetchBlob(key, fetch)]);
+    expect(fetch).toHaveBeenCalledTimes(1);
+    const readers = [a, b].map((s) => new FollowReader(downloadOf(s), 0, blob.length - 1));
+    const results = readers.map(collect);
+    up.body.write(blob.subarray(0, 100_000));
+    // Read-along: bytes arrive while the download is still running.
+    await new Promise<void>((resolve) => readers[0]!.once('data', () => resolve()));
+    expect(downloadOf(a).state).toBe('running');
+    up.body.end(blob.subarray(100_000));
+    for (const result of await Promise.all(results)) expect(result.data.equals(blob)).toBe(true);
+    const hit = await cache.fetchBlob(key, fetch);
+    expect(hit.kind).toBe('hit');
+    expect(fetch).toHaveBeenCalledTimes(1);
+    expect(fs.readFileSync(cache.store.blobPath(key)).equals(blob)).toBe(true);
+  });
+
+  it('holds back the last byte until the digest is verified, and fails readers on a mismatch', async () => {
+    const cache = newCache();
+    const blob = Buffer.from('the real content');
+    const key = hex(blob);
+    const up = upstream(blob.length);
+    const download = downloadOf(await cache.fetchBlob(key, async () => up.response));
+    const reader = new FollowReader(download, 0, blob.length - 1);
+    const result = collect(reader);
+    const corrupt = Buffer.from(blob);
+    corrupt[3] = 0x58;
+    up.body.end(corrupt);
+    const { data, error } = await result;
+    expect(error?.message).toMatch(/does not match/);
+    expect(data.length).toBeLessThan(blob.length);
+    expect(download.state).toBe('failed');
+    expect(fs.existsSync(cache.store.blobPath(key))).toBe(false);
+    expect(fs.readdirSync(cache.store.tmpDir)).toEqual([]);
+    expect((await cache.fetchBlob(key, async () => upstream(0, 404).response)).kind).toBe('upstream');
+  });
+
+  it('fails a download that ends short of its Content-Length', async () => {
+    const cache = newCache();
+    const blob = Buffer.from('abcdef');
+    const up = upstream(10);
+    const download = downloadOf(await cache.fetchBlob(hex(blob), async () => up.response));
+    up.body.end(blob);
+    expect(await download.settled).toBe('failed');
+    expect(download.error?.message).toMatch(/6 bytes for a blob of 10/);
+  });
+
+  it('does not cache error answers or blobs larger than the cap', async () => {
+    const cache = newCache(10);
+    const key = 'a'.repeat(64);
+    expect((await cache.fetchBlob(key, async () => upstream(3, 404).response)).kind).toBe('upstream');
+    expect((await cache.fetchBlob(key, async () => upstream(11).response)).kind).toBe('upstream');
+  });
+
+  it('evicts least recently used files to stay under its cap', async () => {
+    const cache = newCache(250);
+    const blobs = [1, 2, 3].map((n) => Buffer.alloc(100, n));
+    for (const blob of blobs.slice(0, 2)) await store(cache, blob);
+    expect((await cache.find(hex(blobs[0]!)))?.size).toBe(100);
+    await store(cache, blobs[2]!);
+    expect(cache.usedBytes).toBe(200);
+    expect(await cache.find(hex(blobs[1]!))).toBeUndefined();
+    expect(fs.existsSync(cache.store.blobPath(hex(blobs[1]!)))).toBe(false);
+    expect(await cache.find(hex(blobs[0]!))).toBeDefined();
+  });
+
+  it('keeps verified files across a restart and removes leftovers, foreign and damaged files', async () => {
+    const first = newCache();
+    const good = Buffer.from('good content');
+    await store(first, good);
+    await first.close(100);
+    const damagedKey = hex(Buffer.from('original'));
+    fs.writeFileSync(first.store.blobPath(damagedKey), 'truncat');
+    fs.writeFileSync(path.join(first.store.blobsDir, 'not-a-digest'), 'x');
+    fs.writeFileSync(path.join(first.store.tmpDir, `${damagedKey}.123`), 'partial');
+    const second = newCache(1024 * 1024, first.store.dir);
+    expect((await second.find(hex(good)))?.size).toBe(good.length);
+    expect(await second.find(damagedKey)).toBeUndefined();
+    expect(fs.readdirSync(second.store.blobsDir)).toEqual([hex(good)]);
+    expect(fs.readdirSync(second.store.tmpDir)).toEqual([]);
+  });
+
+  it('stores manifests with their media type', async () => {
+    const cache = newCache();
+    const body = Buffer.from('{"schemaVersion":2}');
+    await cache.putManifest(hex(body), body, 'application/vnd.oci.image.index.v1+json');
+    expect(await cache.getManifest(hex(body))).toEqual({ body, mediaType: 'application/vnd.oci.image.index.v1+json' });
+    expect(await cache.getManifest('b'.repeat(64))).toBeUndefined();
+  });
+
+  it('aborts downloads still running when closing past the deadline', async () => {
+    const cache = newCache();
+    const up = upstream(100);
+    const download = downloadOf(await cache.fetchBlob('c'.repeat(64), async () => up.response));
+    up.body.write(Buffer.alloc(10));
+    await cache.close(20);
+    expect(download.state).toBe('failed');
+    expect(fs.readdirSync(cache.store.tmpDir)).toEqual([]);
+  });
+});
+
+async function store(cache: ContentCache, blob: Buffer): Promise<void> {
+  const up = upstream(blob.length);
+  const download = downloadOf(await cache.fetchBlob(hex(blob), async () => up.response));
+  up.body.end(blob);
+  expect(await download.settled).toBe('verified');
+}
