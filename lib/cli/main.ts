@@ -5,6 +5,7 @@ import { registerDump } from './dump';
 import { registerHosts } from './hosts';
 import { registerInit } from './init';
 import { CliError, type CliIO } from './io';
+import { registerLogin } from './login';
 import type { CommandEnv, GlobalOptions } from './program';
 import { registerStart } from './start';
 
@@ -28,7 +29,7 @@ export function buildProgram(io: CliIO): Command {
       return createLogger({ level: globals.logLevel, format: globals.logFormat, destination: io.stderr });
     },
   };
-  for (const register of [registerInit, registerStart, registerDump, registerHosts]) register(program, env);
+  for (const register of [registerInit, registerStart, registerDump, registerHosts, registerLogin]) register(program, env);
   // The original tool's spelling: `lifec-mirror mirror start`.
   registerStart(program.command('mirror').description('the original spelling of the mirror commands ("mirror start")'), env);
   return program;
