@@ -44,6 +44,13 @@ export class TeleportMirrors {
     expect((res.body as Buffer).equals(this.registry.bytesOf(repo, d.digest))).toBe(true);
   }
 
+  /** The Prometheus text of the mirror created last. */
+  metricsText(): Promise<string> {
+    const last = this.mirrors[this.mirrors.length - 1];
+    if (!last) throw new Error('no mirror yet');
+    return last.services.metrics.registry.metrics();
+  }
+
   close(): Promise<void> {
     return Promise.all(this.mirrors.map((m) => m.close())).then(() => undefined);
   }

@@ -143,6 +143,7 @@ describe('bad referrers never fail the pull', () => {
     mirrors.expectServed(await mirrors.get(app, repo, 'v1'), repo, image);
     expect(log()).toContain('referrers discovery failed');
     expect(log()).toContain(reason);
+    expect(await mirrors.metricsText()).toContain('lifec_teleports_total{outcome="failed"} 1');
   });
 
   it('serves the original when the referrer manifest is missing', async () => {

@@ -39,6 +39,7 @@ describe('.teleport overlaybd through the referrers API', () => {
     expect(h.status).toBe(200);
     for (const name of ['docker-content-digest', 'content-type', 'content-length', 'lifec-teleport']) expect(h.headers[name]).toBe(res.headers[name]);
     expect(log()).toContain('"msg":"teleported"');
+    expect(await mirrors.metricsText()).toContain('lifec_teleports_total{outcome="teleported"} 2');
   });
 
   it('never alters a request by digest', async () => {

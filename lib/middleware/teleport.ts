@@ -34,19 +34,24 @@ export const teleportPlugin: PluginDefinition = {
       const manifest = ctx.manifest;
       if (ctx.referenceKind !== 'tag' || manifest?.status !== 200 || !wantsTeleport(req, options)) return next();
       const source = sourceOf(ctx);
+      const lookup = lookupFor(ctx, options, deps);
+      let outcome = 'none';
       try {
         const answer = await teleport({
-          options, source, manifest, lookup: lookupFor(ctx, options, deps), accept: req.get('accept'),
+          options, source, manifest, lookup, accept: req.get('accept'),
           verified: deps.services.teleport.verified, produced: deps.services.teleport.produced, logger, signal: ctx.signal,
         });
         if (answer) {
           logger.info({ repository: ctx.repository, tag: ctx.reference, from: manifest.digest, to: answer.digest, mark: answer.headers['Lifec-Teleport'] }, 'teleported');
           ctx.manifest = answer;
-        }
+          outcome = 'teleported';
+        } else if (lookup.failures > 0) outcome = 'failed';
       } catch (err) {
         if (ctx.signal.aborted) throw err;
+        outcome = 'failed';
         logger.warn({ repository: ctx.repository, tag: ctx.reference, digest: manifest.digest, reason: (err as Error).message }, 'not teleported; serving the original manifest');
       }
+      deps.services.metrics.teleports.inc({ outcome });
       next();
     };
   },

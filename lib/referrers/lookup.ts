@@ -11,6 +11,8 @@ import type { RepositorySource } from './source';
 export interface ReferrersLookup {
   /** The artifact types looked for; empty means every type. */
   readonly artifactTypes: readonly string[];
+  /** Lookups through this object that failed (and yielded nothing), for the caller's metrics. */
+  readonly failures: number;
   /**
    * The referrers of `digest`. Never rejects: a failed discovery is logged
    * and counted and yields no referrers, so the pull goes on with the
@@ -26,8 +28,12 @@ export interface LookupOptions extends DiscoveryOptions {
 
 /** A lookup over `source` that shares answers through `cache`. */
 export function createLookup(source: RepositorySource, cache: ReferrersCache, options: LookupOptions, logger: Logger): ReferrersLookup {
+  let failures = 0;
   return {
     artifactTypes: options.artifactTypes,
+    get failures() {
+      return failures;
+    },
     async find(digest) {
       const key = { registry: source.registry, repository: source.repository, digest, artifactTypes: options.artifactTypes };
       try {
@@ -35,6 +41,7 @@ export function createLookup(source: RepositorySource, cache: ReferrersCache, op
         logger.debug({ registry: source.registry, repository: source.repository, digest, method: result.method, found: result.referrers.length }, 'referrers discovered');
         return result.referrers;
       } catch (err) {
+        failures++;
         const reason = err instanceof Error ? err.message : String(err);
         logger.warn({ registry: source.registry, repository: source.repository, digest, reason }, 'referrers discovery failed; serving the original manifest');
         return [];
