@@ -217,7 +217,10 @@ export class ContentCache {
     if (removed.length > 0) this.options.logger.info({ removed: removed.length }, 'cache: removed leftovers at start');
     files.sort((a, b) => a.mtimeMs - b.mtimeMs);
     for (const file of files) this.index.add(file.key, file.size, file.mtimeMs);
-    for (const entry of this.index.evictTo(this.maxBytes)) await this.store.remove(entry.key);
+    // The cap may have shrunk since the last run.
+    const evicted = this.index.evictTo(this.maxBytes);
+    for (const entry of evicted) await this.store.remove(entry.key);
+    if (evicted.length > 0) this.events.evicted(evicted.length, evicted.reduce((sum, e) => sum + e.size, 0));
     this.reportUsage();
     // Most recently used first: what is likely asked for soon is checked first.
     void this.check.start(files.map((f) => f.key).reverse());
