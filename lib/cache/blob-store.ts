@@ -72,6 +72,17 @@ export class BlobStore {
     await fs.promises.rename(temp, this.typePath(key));
   }
 
+  /** The stored blobs, read-only (safe while a mirror runs on the directory); a missing directory is empty. */
+  async list(): Promise<StoredFile[]> {
+    const names = await fs.promises.readdir(this.blobsDir).catch(() => [] as string[]);
+    const files: StoredFile[] = [];
+    for (const name of names.filter(isCacheKey)) {
+      const stat = await fs.promises.stat(path.join(this.blobsDir, name)).catch(() => undefined);
+      if (stat?.isFile()) files.push({ key: name, size: stat.size, mtimeMs: stat.mtimeMs });
+    }
+    return files;
+  }
+
   /**
    * Lists the stored blobs and removes what does not belong: leftovers of
    * downloads that never finished, names that are not sha256 keys, anything
