@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import type { Logger } from 'pino';
@@ -5,7 +6,7 @@ import { prepareRun, runEngine } from '../engine/engine';
 import { systemClock } from '../middleware/plugin';
 import { createMirror, type MirrorRouter } from '../mirror';
 import { STEP_RUNNERS } from '../runtime';
-import { startServer } from '../server';
+import { parseListenAddress, startServer } from '../server';
 import { CliError, type CliIO } from './io';
 import { registryHostOf, resolveConfigPath } from './load-config';
 import type { RegisterCommand } from './program';
@@ -24,6 +25,17 @@ export const registerStart: RegisterCommand = (program, env) => {
       await startCommand({ ...options, hostsDir, registry, registryHost }, env.io, env.logger());
     });
 };
+
+/** Binds the listen address for a moment; the real bind comes after the steps. */
+async function checkPortFree(address: string): Promise<void> {
+  const { host, port } = parseListenAddress(address);
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) => reject(new CliError(`cannot listen on ${address}: ${err.code ?? err.message}`, 1, { cause: err })));
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
 
 function parseId(text: string): number {
   if (!/^\d+$/.test(text)) throw new InvalidArgumentError('an id is a whole number, as "lifec-mirror dump" lists them');
@@ -66,8 +78,11 @@ async function runAndServe(mirror: MirrorRouter, configPath: string, options: St
       throw new CliError(`${configPath} does not mirror ${wanted} (it declares ${config.mirrors.map((m) => m.host).join(', ')})`);
     }
   }
-  // An unknown --id or a step without a runner fails here, before any step has run.
+  // An unknown --id, a step without a runner or a port in use fails here,
+  // before any step has run: no hosts.toml then points containerd at a port
+  // another program holds.
   prepareRun(config, STEP_RUNNERS, options.id);
+  await checkPortFree(config.proxy?.address ?? 'localhost:8578');
   const stop = new AbortController();
   void io.stopSignal.then(() => stop.abort());
   const ctx = { home: path.dirname(configPath), config, logger, clock: systemClock, env: io.env, services: mirror.services, hostsDir: options.hostsDir, signal: stop.signal };

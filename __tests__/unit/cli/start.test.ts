@@ -74,12 +74,13 @@ describe('lifec-mirror start, dump and hosts', () => {
     expect(bad).toEqual({ code: 2, stdout: '', stderr: `lifec-mirror: ${path.join(home, 'bad.runmd')}:4:9: "fly" is not a containerd host capability (use pull, resolve, push)\n` });
   });
 
-  test('a port already in use is one line and exit 1', async () => {
+  test('a port already in use is one line and exit 1, before any step writes a hosts.toml', async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
     try {
       const result = await cli(home, ['--log-level', 'silent', 'start', '--hosts-dir', 'hd']);
       expect(result).toEqual({ code: 1, stdout: '', stderr: `lifec-mirror: cannot listen on 127.0.0.1:${port}: EADDRINUSE\n` });
+      expect(filesUnder(home)).toEqual(['mirror.runmd']);
     } finally {
       blocker.close();
     }
