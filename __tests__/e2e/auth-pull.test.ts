@@ -131,6 +131,8 @@ describe('a cold mirror under 100 concurrent manifest requests', () => {
     expect(answers.every((a) => a.headers['docker-content-digest'] === tokenImages.multi.descriptor.digest)).toBe(true);
     const made = requests.slice(before);
     expect(made).toEqual([expect.objectContaining({ method: 'POST', grantType: 'password', status: 200, scope: `repository:${tokenImages.repos.multi}:pull` })]);
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toContain(`lifec_token_fetches_total{upstream="${tokenRegistry.host}",outcome="ok"} 1`);
   });
 });
 

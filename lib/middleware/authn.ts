@@ -1,4 +1,5 @@
 import { RegistryAuthorizer } from '../auth/authorizer';
+import { fetchToken, type TokenRequest } from '../auth/token-client';
 import { mirrorContext } from '../context';
 import { RunmdError } from '../runmd/errors';
 import type { PluginDefinition } from './plugin';
@@ -21,9 +22,20 @@ export const authnPlugin: PluginDefinition = {
       throw new RunmdError(call.inputPos, `.authn supports ${MODES.map((m) => `"${m}"`).join(', ')}, found "${call.input}"`);
     }
     const { tokens, challenges } = deps.services.auth;
+    const fetches = deps.services.metrics.tokenFetches;
     return (_req, res, next) => {
       const ctx = mirrorContext(res);
-      ctx.authorizer = new RegistryAuthorizer({ upstream: ctx.upstream, repository: ctx.repository, credentials: ctx.credentials, tokens, challenges });
+      const upstream = ctx.upstream.host;
+      // Counted here, where the upstream is known; the token cache makes these rare.
+      const fetch = (request: TokenRequest) =>
+        fetchToken(request).then(
+          (token) => (fetches.inc({ upstream, outcome: 'ok' }), token),
+          (err: unknown) => {
+            fetches.inc({ upstream, outcome: 'error' });
+            throw err;
+          },
+        );
+      ctx.authorizer = new RegistryAuthorizer({ upstream: ctx.upstream, repository: ctx.repository, credentials: ctx.credentials, tokens, challenges, fetch });
       next();
     };
   },
