@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Logger } from 'pino';
+import { raiseMallocTrimThreshold } from './malloc-threshold';
 import type { MirrorRouter } from './mirror';
 
 export interface ListenAddress {
@@ -34,6 +35,7 @@ export interface RunningServer {
 /** Serves a mirror router on its `.proxy` address (or `address`). */
 export async function startServer(mirror: MirrorRouter, logger: Logger, address?: ListenAddress): Promise<RunningServer> {
   const target = address ?? parseListenAddress(mirror.config.proxy?.address ?? 'localhost:8578');
+  raiseMallocTrimThreshold();
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
