@@ -31,7 +31,7 @@ export class Download extends EventEmitter {
   /** Bytes on disk so far. */
   written = 0;
   error?: Error;
-  /** Settles once the download is verified and placed, or failed. */
+  /** Settles once the download is verified and placed ('verified'), or failed or not placed ('failed'). */
   readonly settled: Promise<DownloadState>;
   private refs = 1;
 
@@ -48,9 +48,8 @@ export class Download extends EventEmitter {
     const hash = createHash('sha256');
     this.settled = pipeline(body, new HashingFileWriter(fd, hash, this))
       .then(() => this.check(hash.digest('hex')))
-      .then((hex) => hooks.place(this, hex))
       .then(
-        () => this.settle('verified'),
+        (hex) => this.store(hex, hooks),
         // The file is gone before any reader hears of the failure.
         (error: unknown) => hooks.discard(this).then(() => this.settle('failed', error)),
       );
@@ -92,6 +91,31 @@ export class Download extends EventEmitter {
     return hex;
   }
 
+  /**
+   * Verified content goes to the readers at once; making it durable
+   * (fdatasync, then the rename into place) happens after, off the clients'
+   * path: a cold 256 MiB blob otherwise waited for the disk flush (~0.8 s
+   * here) before its last byte. Resolves 'failed' when the file could not be
+   * placed: the readers still get the verified bytes (their descriptor
+   * outlives the file), only the cache misses out.
+   */
+  private async store(hex: string, hooks: DownloadHooks): Promise<DownloadState> {
+    this.state = 'verified';
+    this.emit('progress');
+    let outcome: DownloadState = 'verified';
+    try {
+      // Durable before the rename: after a crash a placed file is complete or absent.
+      await new Promise<void>((resolve, reject) => fs.fdatasync(this.fd, (error) => (error ? reject(error) : resolve())));
+      await hooks.place(this, hex);
+    } catch (error) {
+      this.error = error instanceof Error ? error : new Error(String(error));
+      outcome = 'failed';
+      await hooks.discard(this);
+    }
+    this.release();
+    return outcome;
+  }
+
   private settle(state: DownloadState, error?: unknown): DownloadState {
     this.state = state;
     if (error !== undefined) this.error = error instanceof Error ? error : new Error(String(error));
@@ -120,10 +144,5 @@ class HashingFileWriter extends Writable {
       this.download.progressed(bytes);
       callback();
     });
-  }
-
-  override _final(callback: (error?: Error | null) => void): void {
-    // Durable before the rename: after a crash a placed file is complete or absent.
-    fs.fdatasync(this.fd, (error) => callback(error));
   }
 }

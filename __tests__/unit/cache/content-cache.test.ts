@@ -62,6 +62,8 @@ describe('ContentCache', () => {
     expect(downloadOf(a).state).toBe('running');
     up.body.end(blob.subarray(100_000));
     for (const result of await Promise.all(results)) expect(result.data.equals(blob)).toBe(true);
+    // Readers end once the content is verified; the file is placed (fdatasync, rename) after.
+    expect(await downloadOf(a).settled).toBe('verified');
     const hit = await cache.fetchBlob(key, fetch);
     expect(hit.kind).toBe('hit');
     expect(fetch).toHaveBeenCalledTimes(1);

@@ -1,0 +1,94 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import { Download, type DownloadHooks } from '../../../lib/cache/download';
+import { FollowReader } from '../../../lib/cache/follow-reader';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifec-download-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const hex = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
+function collect(stream: Readable): Promise<{ data: Buffer; error?: Error }> {
+  const chunks: Buffer[] = [];
+  return new Promise((resolve) => {
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('end', () => resolve({ data: Buffer.concat(chunks) }));
+    stream.on('error', (error) => resolve({ data: Buffer.concat(chunks), error }));
+  });
+}
+
+/** Hooks whose `place` waits until the test lets it finish. */
+function gatedHooks(fail = false): DownloadHooks & { placing: Promise<void>; finish(): void; discarded: boolean } {
+  let finish = (): void => undefined;
+  let placed = (): void => undefined;
+  const gate = new Promise<void>((resolve) => (finish = resolve));
+  const placing = new Promise<void>((resolve) => (placed = resolve));
+  const hooks = {
+    placing,
+    finish: () => finish(),
+    discarded: false,
+    place: async () => {
+      placed();
+      await gate;
+      if (fail) throw new Error('disk full');
+    },
+    discard: async () => {
+      hooks.discarded = true;
+    },
+  };
+  return hooks;
+}
+
+function start(blob: Buffer, hooks: DownloadHooks): { download: Download; body: PassThrough } {
+  const body = new PassThrough();
+  const fd = fs.openSync(path.join(dir, `${hex(blob)}-${Math.random()}`), 'wx+');
+  return { body, download: new Download(hex(blob), blob.length, fd, body, hooks) };
+}
+
+describe('Download', () => {
+  it('hands readers the last byte once the digest is verified, before the file is placed', async () => {
+    const blob = Buffer.alloc(200_000, 3);
+    const hooks = gatedHooks();
+    const { download, body } = start(blob, hooks);
+    const read = collect(new FollowReader(download, 0, blob.length - 1));
+    body.end(blob);
+    await hooks.placing;
+    const result = await read;
+    expect(result.error).toBeUndefined();
+    expect(result.data.equals(blob)).toBe(true);
+    hooks.finish();
+    expect(await download.settled).toBe('verified');
+  });
+
+  it('never hands out the last byte of content that does not match its digest', async () => {
+    const blob = Buffer.alloc(200_000, 3);
+    const hooks = gatedHooks();
+    const body = new PassThrough();
+    const fd = fs.openSync(path.join(dir, 'mismatch'), 'wx+');
+    const download = new Download(hex(Buffer.from('other')), blob.length, fd, body, hooks);
+    const read = collect(new FollowReader(download, 0, blob.length - 1));
+    body.end(blob);
+    const result = await read;
+    expect(result.error?.message).toMatch(/does not match/);
+    expect(result.data.length).toBeLessThan(blob.length);
+    expect(await download.settled).toBe('failed');
+    expect(hooks.discarded).toBe(true);
+  });
+
+  it('still serves verified bytes when placing the file fails, and reports nothing stored', async () => {
+    const blob = Buffer.alloc(150_000, 9);
+    const hooks = gatedHooks(true);
+    const { download, body } = start(blob, hooks);
+    const early = collect(new FollowReader(download, 0, blob.length - 1));
+    body.end(blob);
+    await hooks.placing;
+    hooks.finish();
+    expect(await download.settled).toBe('failed');
+    expect(download.error?.message).toBe('disk full');
+    expect(hooks.discarded).toBe(true);
+    expect((await early).data.equals(blob)).toBe(true);
+  });
+});
