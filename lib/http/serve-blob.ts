@@ -4,9 +4,10 @@ import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import type { CachedFile } from '../cache/content-cache';
 import type { Download } from '../cache/download';
-import { FILE_CHUNK, FollowReader } from '../cache/follow-reader';
+import { FollowReader } from '../cache/follow-reader';
 import { Header } from '../oci/mediatypes';
 import { ifRangeMatches, parseRange, type ByteRange } from './range';
+import { sendFileRange } from './send-file';
 
 /** Headers every blob answer from the mirror's own bytes carries (as Distribution sends them). */
 function blobHeaders(res: Response, digest: string, size: number): void {
@@ -52,8 +53,11 @@ export async function serveCachedFile(req: Request, res: Response, digest: strin
     res.end();
     return true;
   }
-  const stream = handle.createReadStream({ start: part.start, end: part.end, highWaterMark: FILE_CHUNK });
-  await streamOut(stream, res, () => onSent(stream.bytesRead));
+  try {
+    await sendFileRange(handle.fd, res, part.start, part.end, onSent);
+  } finally {
+    await handle.close();
+  }
   return true;
 }
 

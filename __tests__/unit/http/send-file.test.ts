@@ -1,0 +1,102 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { sendFileRange } from '../../../lib/http/send-file';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifec-send-file-'));
+const file = path.join(dir, 'blob');
+// 3.5 MiB of varied bytes: several reads, more than the buffers in flight.
+const content = Buffer.from(Array.from({ length: 3.5 * 1024 * 1024 }, (_, i) => (i * 31 + (i >> 12)) & 0xff));
+fs.writeFileSync(file, content);
+
+interface Outcome {
+  error?: Error;
+  sent: number;
+}
+
+/** A server that answers every request with `range` of the file (or of `length` claimed bytes). */
+async function serve(start: number, end: number, claimed = end - start + 1): Promise<{ url: string; outcome: Promise<Outcome>; close(): Promise<void> }> {
+  let report: (o: Outcome) => void = () => undefined;
+  const outcome = new Promise<Outcome>((resolve) => (report = resolve));
+  const server = http.createServer((_req, res) => {
+    const fd = fs.openSync(file, 'r');
+    res.setHeader('Content-Length', claimed);
+    let sent = 0;
+    sendFileRange(fd, res, start, end, (bytes) => (sent = bytes))
+      .then(() => report({ sent }), (error: Error) => report({ error, sent }))
+      .finally(() => fs.closeSync(fd));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/`, outcome, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+function get(url: string, readSlowly = false): Promise<{ body: Buffer; error?: Error }> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const req = http.get(url, { agent: false }, (res) => {
+      res.on('data', (c: Buffer) => {
+        chunks.push(c);
+        if (readSlowly) {
+          res.pause();
+          setTimeout(() => res.resume(), 2);
+        }
+      });
+      res.on('end', () => resolve({ body: Buffer.concat(chunks) }));
+      res.on('error', (error) => resolve({ body: Buffer.concat(chunks), error }));
+    });
+    req.on('error', (error) => resolve({ body: Buffer.concat(chunks), error }));
+  });
+}
+
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('sendFileRange', () => {
+  it('sends the whole file, reusing its buffers across reads', async () => {
+    const s = await serve(0, content.length - 1);
+    const got = await get(s.url);
+    expect(got.error).toBeUndefined();
+    expect(got.body.equals(content)).toBe(true);
+    expect(await s.outcome).toEqual({ sent: content.length });
+    await s.close();
+  });
+
+  it('sends exactly the requested range, also to a slow reader', async () => {
+    const start = 1_000_001;
+    const end = 2_500_000;
+    const s = await serve(start, end);
+    const got = await get(s.url, true);
+    expect(got.body.equals(content.subarray(start, end + 1))).toBe(true);
+    expect((await s.outcome).error).toBeUndefined();
+    await s.close();
+  });
+
+  it('cuts the response when the file is shorter than the range, never ending it as complete', async () => {
+    const s = await serve(0, content.length + 4096);
+    const got = await get(s.url);
+    expect(got.error).toBeDefined();
+    const outcome = await s.outcome;
+    expect(outcome.error?.message).toMatch(/file ended/);
+    expect(outcome.sent).toBeLessThanOrEqual(content.length);
+    await s.close();
+  });
+
+  it('rejects when the client goes away before the end', async () => {
+    const s = await serve(0, content.length - 1);
+    await new Promise<void>((resolve) => {
+      const req = http.get(s.url, { agent: false }, (res) => {
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on('error', () => undefined);
+    });
+    const outcome = await s.outcome;
+    expect(outcome.error).toBeDefined();
+    expect(outcome.sent).toBeLessThan(content.length);
+    await s.close();
+  });
+});

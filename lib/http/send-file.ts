@@ -1,0 +1,86 @@
+import fs from 'node:fs';
+import type { Writable } from 'node:stream';
+
+/** Bytes per read: large reads keep syscalls per GiB low. */
+const CHUNK = 1024 * 1024;
+/** Buffers per response: one being read while the others are being written. */
+const BUFFERS = 3;
+
+/**
+ * Sends bytes `start..end` (inclusive) of an open file to `res`, reading into
+ * a few buffers that are reused once the socket has taken their bytes (the
+ * write callback). A file stream allocates a new buffer per read instead:
+ * 256 MiB of short-lived buffers per 256 MiB blob, which made V8 run a full
+ * mark-compact every ~64 MiB (external memory pressure) and cost more CPU
+ * than the copying itself. Backpressure is the buffer count: at most
+ * `BUFFERS` MiB wait in a slow client's socket.
+ *
+ * Resolves once the response is finished; on a read error, a file shorter
+ * than expected or a client that went away, destroys `res` and rejects (the
+ * client must never see a truncated body as complete). `onSent` learns the
+ * bytes the socket accepted either way. The caller keeps `fd` open until
+ * this settles.
+ */
+export function sendFileRange(fd: number, res: Writable, start: number, end: number, onSent: (bytes: number) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const free: Buffer[] = [];
+    let allocated = 0;
+    let position = start;
+    let sent = 0;
+    let reading = false;
+    let failure: Error | undefined;
+    let done = false;
+
+    const settle = (): void => {
+      // A read in flight still uses fd: settle only after it returned.
+      if (done || reading || (failure === undefined && !res.writableFinished)) return;
+      done = true;
+      res.off('close', onClose);
+      onSent(sent);
+      if (failure) reject(failure);
+      else resolve();
+    };
+    const fail = (error: Error): void => {
+      failure ??= error;
+      res.destroy(failure);
+      settle();
+    };
+    const onClose = (): void => {
+      if (!res.writableFinished) failure ??= prematureClose();
+      settle();
+    };
+    const nextBuffer = (): Buffer | undefined => {
+      if (free.length > 0) return free.pop();
+      if (allocated === BUFFERS) return undefined;
+      allocated += 1;
+      return Buffer.allocUnsafeSlow(Math.min(CHUNK, end - start + 1));
+    };
+    const pump = (): void => {
+      if (reading || failure || position > end) return;
+      const buffer = nextBuffer();
+      if (!buffer) return;
+      reading = true;
+      fs.read(fd, buffer, 0, Math.min(buffer.length, end - position + 1), position, (error, bytesRead) => {
+        reading = false;
+        if (failure) return settle();
+        if (error) return fail(error);
+        if (bytesRead === 0) return fail(new Error(`file ended at byte ${position}, before byte ${end}`));
+        position += bytesRead;
+        res.write(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead), (writeError) => {
+          if (writeError) return;
+          sent += bytesRead;
+          free.push(buffer);
+          pump();
+        });
+        if (position > end) res.end();
+        pump();
+      });
+    };
+    res.on('close', onClose);
+    pump();
+  });
+}
+
+function prematureClose(): Error {
+  return Object.assign(new Error('the client closed the connection before the body was sent'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+}
