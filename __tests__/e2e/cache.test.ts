@@ -6,7 +6,7 @@ import path from 'node:path';
 import { createMirror, type MirrorRouter } from '../../lib/mirror';
 import { silentLogger } from '../../lib/log';
 import { startServer, type RunningServer } from '../../lib/server';
-import { pushBlob, pushTestImages, startContainerd, startRegistry, writeHostsToml, type Containerd, type PushedTestImages, type Registry } from '../harness';
+import { pushBlob, pushTestImages, startContainerd, startRegistry, waitUntil, writeHostsToml, type Containerd, type PushedTestImages, type Registry } from '../harness';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy';
 
 const MiB = 1024 * 1024;
@@ -102,6 +102,15 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+/**
+ * Clients get a verified blob's last byte before the cache has made the file
+ * durable (fdatasync, rename), so the file and its metrics appear just after.
+ */
+async function placed(digest: string): Promise<void> {
+  const file = path.join(cacheDir, 'blobs', 'sha256', digest.slice(7));
+  await waitUntil(`${digest} placed in the cache`, () => fs.existsSync(file), 30_000);
+}
+
 describe('the pull-through cache in front of a real registry', () => {
   it('downloads an uncached 64 MiB blob once for 20 concurrent pulls', async () => {
     const results = await Promise.all(Array.from({ length: 20 }, () => fetch(blobUrl('big', bigDigest), {}, false)));
@@ -109,6 +118,10 @@ describe('the pull-through cache in front of a real registry', () => {
     expect(blobGets(bigDigest)).toBe(1);
     const registryGets = (await registry.accessEntries()).filter((e) => e.method === 'GET' && e.uri.includes(bigDigest));
     expect(registryGets).toHaveLength(1);
+    await placed(bigDigest);
+    // The download's outcome is counted once the file is in place.
+    const counted = async (): Promise<boolean> => metric(await metrics(), 'lifec_upstream_download_bytes_total', { outcome: 'verified' }) > 0;
+    await waitUntil('the download counted', counted, 30_000);
     const text = await metrics();
     expect(metric(text, 'lifec_upstream_download_bytes_total', { outcome: 'verified' })).toBe(big.length);
     expect(metric(text, 'lifec_served_bytes_total', { source: 'download' })).toBe(20 * big.length);
@@ -141,7 +154,7 @@ describe('the pull-through cache in front of a real registry', () => {
     expect(fs.existsSync(path.join(cacheDir, 'blobs', 'sha256', digest.slice(7)))).toBe(false);
     const good = await fetch(blobUrl('corrupt', digest));
     expect({ status: good.status, digest: good.digest }).toEqual({ status: 200, digest });
-    expect(fs.existsSync(path.join(cacheDir, 'blobs', 'sha256', digest.slice(7)))).toBe(true);
+    await placed(digest);
   }, 60_000);
 
   it('aborts a download the upstream cut off, and a Range resume completes it', async () => {

@@ -7,9 +7,27 @@ const CHUNK = 1024 * 1024;
 const BUFFERS = 3;
 
 /**
- * Sends bytes `start..end` (inclusive) of an open file to `res`, reading into
- * a few buffers that are reused once the socket has taken their bytes (the
- * write callback). A file stream allocates a new buffer per read instead:
+ * A file being sent: complete, or still growing (a download in progress).
+ */
+export interface RangeSource {
+  readonly fd: number;
+  /** How many bytes from the start may be read now, or why no more ever will. */
+  readable(): number | Error;
+  /** Calls `callback` once when more may be readable; returns a function that cancels it. */
+  onProgress(callback: () => void): () => void;
+}
+
+/** A complete file: everything is readable at once. */
+export const completeFile = (fd: number): RangeSource => ({
+  fd,
+  readable: () => Number.MAX_SAFE_INTEGER,
+  onProgress: () => () => undefined,
+});
+
+/**
+ * Sends bytes `start..end` (inclusive) of a file to `res` as they become
+ * readable, reading into a few buffers that are reused once the socket has
+ * taken their bytes (the write callback). A file stream allocates a new buffer per read instead:
  * 256 MiB of short-lived buffers per 256 MiB blob, which made V8 run a full
  * mark-compact every ~64 MiB (external memory pressure) and cost more CPU
  * than the copying itself. Backpressure is the buffer count: at most
@@ -18,11 +36,12 @@ const BUFFERS = 3;
  * Resolves once the response is finished; on a read error, a file shorter
  * than expected or a client that went away, destroys `res` and rejects (the
  * client must never see a truncated body as complete). `onSent` learns the
- * bytes the socket accepted either way. The caller keeps `fd` open until
- * this settles.
+ * bytes the socket accepted either way. The caller keeps the descriptor
+ * open until this settles.
  */
-export function sendFileRange(fd: number, res: Writable, start: number, end: number, onSent: (bytes: number) => void): Promise<void> {
+export function sendFileRange(source: RangeSource, res: Writable, start: number, end: number, onSent: (bytes: number) => void): Promise<void> {
   return new Promise((resolve, reject) => {
+    let cancelWait: (() => void) | undefined;
     const free: Buffer[] = [];
     let allocated = 0;
     let position = start;
@@ -35,6 +54,7 @@ export function sendFileRange(fd: number, res: Writable, start: number, end: num
       // A read in flight still uses fd: settle only after it returned.
       if (done || reading || (failure === undefined && !res.writableFinished)) return;
       done = true;
+      cancelWait?.();
       res.off('close', onClose);
       onSent(sent);
       if (failure) reject(failure);
@@ -56,16 +76,27 @@ export function sendFileRange(fd: number, res: Writable, start: number, end: num
       return Buffer.allocUnsafeSlow(Math.min(CHUNK, end - start + 1));
     };
     const pump = (): void => {
-      if (reading || failure || position > end) return;
+      if (reading || failure || position > end || cancelWait) return;
+      const limit = source.readable();
+      if (limit instanceof Error) return fail(limit);
+      if (position >= limit) {
+        cancelWait = source.onProgress(() => {
+          cancelWait = undefined;
+          pump();
+        });
+        return;
+      }
       const buffer = nextBuffer();
       if (!buffer) return;
       reading = true;
-      fs.read(fd, buffer, 0, Math.min(buffer.length, end - position + 1), position, (error, bytesRead) => {
+      const length = Math.min(buffer.length, end - position + 1, limit - position);
+      fs.read(source.fd, buffer, 0, length, position, (error, bytesRead) => {
         reading = false;
         if (failure) return settle();
         if (error) return fail(error);
         if (bytesRead === 0) return fail(new Error(`file ended at byte ${position}, before byte ${end}`));
         position += bytesRead;
+        // The socket holds this view until the write callback; only then is the buffer reused.
         res.write(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead), (writeError) => {
           if (writeError) return;
           sent += bytesRead;

@@ -1,13 +1,10 @@
 import fs from 'node:fs';
-import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import type { CachedFile } from '../cache/content-cache';
 import type { Download } from '../cache/download';
-import { FollowReader } from '../cache/follow-reader';
 import { Header } from '../oci/mediatypes';
 import { ifRangeMatches, parseRange, type ByteRange } from './range';
-import { sendFileRange } from './send-file';
+import { completeFile, sendFileRange, type RangeSource } from './send-file';
 
 /** Headers every blob answer from the mirror's own bytes carries (as Distribution sends them). */
 function blobHeaders(res: Response, digest: string, size: number): void {
@@ -54,26 +51,36 @@ export async function serveCachedFile(req: Request, res: Response, digest: strin
     return true;
   }
   try {
-    await sendFileRange(handle.fd, res, part.start, part.end, onSent);
+    await sendFileRange(completeFile(handle.fd), res, part.start, part.end, onSent);
   } finally {
     await handle.close();
   }
   return true;
 }
 
-/** Serves a blob from a download in progress, as its bytes arrive. */
+/**
+ * Serves a blob from a download in progress, as its bytes reach the file
+ * (the last one only once the digest is verified, see `Download`).
+ */
 export async function serveDownload(req: Request, res: Response, digest: string, download: Download, onSent: SentCounter): Promise<void> {
   const part = startBlobAnswer(req, res, digest, download.size);
   if (!part) return void res.end();
-  const reader = new FollowReader(download, part.start, part.end);
-  await streamOut(reader, res, () => onSent(reader.sent - part.start));
+  download.retain();
+  try {
+    await sendFileRange(downloadSource(download), res, part.start, part.end, onSent);
+  } finally {
+    download.release();
+  }
 }
 
-/** Streams to the client; a failure destroys the response (never ends it as if complete). */
-async function streamOut(source: Readable, res: Response, done: () => void): Promise<void> {
-  try {
-    await pipeline(source, res);
-  } finally {
-    done();
-  }
+/** A download as a growing file; a failed download fails its readers. */
+function downloadSource(download: Download): RangeSource {
+  return {
+    fd: download.fd,
+    readable: () => (download.state === 'failed' ? (download.error ?? new Error('the download failed')) : download.readable),
+    onProgress: (callback) => {
+      download.once('progress', callback);
+      return () => download.off('progress', callback);
+    },
+  };
 }

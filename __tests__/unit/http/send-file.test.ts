@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { sendFileRange } from '../../../lib/http/send-file';
+import { completeFile, sendFileRange } from '../../../lib/http/send-file';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifec-send-file-'));
 const file = path.join(dir, 'blob');
@@ -24,7 +24,7 @@ async function serve(start: number, end: number, claimed = end - start + 1): Pro
     const fd = fs.openSync(file, 'r');
     res.setHeader('Content-Length', claimed);
     let sent = 0;
-    sendFileRange(fd, res, start, end, (bytes) => (sent = bytes))
+    sendFileRange(completeFile(fd), res, start, end, (bytes) => (sent = bytes))
       .then(() => report({ sent }), (error: Error) => report({ error, sent }))
       .finally(() => fs.closeSync(fd));
   });
