@@ -18,7 +18,24 @@ export interface MirrorProcess {
   peakRss(): number;
   /** Resident memory now (VmRSS), in bytes. */
   rss(): number;
+  /** CPU time (user + system, all threads) and minor page faults so far. */
+  usage(): ProcessUsage;
   stop(): Promise<void>;
+}
+
+/** Counters of a process, from /proc/<pid>/stat. */
+export interface ProcessUsage {
+  cpuMs: number;
+  minorFaults: number;
+}
+
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+
+function readUsage(pid: number): ProcessUsage {
+  // Fields after the command name: state is field 3, minflt 10, utime 14, stime 15 (proc(5)).
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  const field = (n: number): number => Number(fields[n - 3] ?? 0);
+  return { cpuMs: (field(14) + field(15)) * TICK_MS, minorFaults: field(10) };
 }
 
 /** Names of the route plugins the built mirror knows (the auth and cache plugins may not exist yet). */
@@ -63,6 +80,8 @@ export function mirrorRunmd(upstreamUrl: string, port: number, features: MirrorF
     '+ .runtime',
     `: .mirror ${upstreamUrl}`,
     `+ .proxy 127.0.0.1:${port}`,
+    // LIFEC_BENCH_CACHE=off measures the plain pass-through path.
+    ...(process.env.LIFEC_BENCH_CACHE === 'off' ? [': .cache off'] : []),
     ': .manifests head, get',
     ...auth,
     ':   .resolve',
@@ -111,6 +130,7 @@ export async function startMirror(
     pid: child.pid,
     peakRss: () => status('VmHWM'),
     rss: () => status('VmRSS'),
+    usage: () => readUsage(child.pid),
     stop: () => child.stop(),
   };
 }

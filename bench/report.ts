@@ -17,7 +17,10 @@ export function renderReport(results: BenchResults): string {
   const blobs = summarizeBlobs(results);
   if (blobs.length > 0) {
     out.push(`### Blob throughput (${mib.toFixed(0)} MiB layer, median of ${Math.max(...results.blobs.map((b) => b.round)) + 1} runs)`, '');
-    out.push(table(['path', 'seconds', 'MiB/s', '× direct'], blobs.map((b) => [b.candidate, f(b.seconds, 3), f(b.mibPerSecond, 0), f(b.ratioToDirect)])), '');
+    out.push(table(
+      ['path', 'seconds', 'MiB/s', '× direct', 'mirror CPU ms'],
+      blobs.map((b) => [b.candidate, f(b.seconds, 3), f(b.mibPerSecond, 0), f(b.ratioToDirect), b.mirrorCpuMs === undefined ? '' : f(b.mirrorCpuMs, 0)]),
+    ), '');
   }
   const manifests = summarizeManifests(results);
   if (manifests.length > 0) {

@@ -6,6 +6,9 @@ export interface BlobRun {
   bytes: number;
   seconds: number;
   mibPerSecond: number;
+  /** For the mirror: its CPU time and minor page faults during this download. */
+  mirrorCpuMs?: number;
+  mirrorMinorFaults?: number;
 }
 
 /** One autocannon run against one path. */

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import {
   findBinary, isRoot, pushTestImages, startRegistry,
@@ -63,6 +64,27 @@ export function ensurePrograms(): void {
   if (missing().length > 0) throw new Error(`still missing after install: ${missing().join(', ')}`);
 }
 
+/**
+ * Extra Node.js options for the mirror processes, e.g.
+ * `LIFEC_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof"` to profile them.
+ */
+function nodeArgs(): string[] {
+  return (process.env.LIFEC_BENCH_NODE_ARGS ?? '').split(/\s+/).filter((a) => a !== '');
+}
+
+/**
+ * Removes the cached content of a mirror (blobs and media types under
+ * `<home>/cache`). The mirror treats a file that vanished as a miss and
+ * downloads it again, as after an eviction.
+ */
+async function emptyCache(home: string): Promise<void> {
+  for (const sub of ['blobs', 'types']) {
+    const dir = path.join(home, 'cache', sub, 'sha256');
+    const names = await fs.promises.readdir(dir).catch(() => [] as string[]);
+    await Promise.all(names.map((name) => fs.promises.rm(path.join(dir, name), { force: true })));
+  }
+}
+
 const fixed = (endpoint: Endpoint): Candidate => ({
   name: '',
   acquire: async () => ({ endpoint, release: async () => undefined }),
@@ -93,9 +115,11 @@ export async function startEnv(largeMiB: number): Promise<BenchEnv> {
     const startProxy = async (): Promise<Registry> => startRegistry({ dir: path.join(dir, `distribution-${++serial}`), extraConfig: proxyConfig });
     const warmProxy = await startProxy();
     stops.push(() => warmProxy.stop());
-    const freshMirror = (): Promise<MirrorProcess> => startMirror(path.join(dir, `mirror-${++serial}`), registry.url, features, registry.credentials);
+    const freshMirror = (): Promise<MirrorProcess> => startMirror(path.join(dir, `mirror-${++serial}`), registry.url, features, registry.credentials, nodeArgs());
     const warmMirror = await freshMirror();
     stops.push(() => warmMirror.stop());
+    const coldMirror = await freshMirror();
+    stops.push(() => coldMirror.stop());
 
     const cold = <T extends Endpoint>(start: () => Promise<T>, stop: (t: T) => Promise<void>, mirror: boolean): Candidate => ({
       name: '',
@@ -112,7 +136,15 @@ export async function startEnv(largeMiB: number): Promise<BenchEnv> {
         nginx: named('nginx', fixed(nginx)),
         distributionCold: named('distribution cold', cold(startProxy, async (r) => { await r.stop(); removeTempDir(r.dir); }, false)),
         distributionWarm: named('distribution warm', fixed(warmProxy)),
-        mirrorCold: named('mirror cold', cold(freshMirror, async (m) => { await m.stop(); removeTempDir(m.dir); }, true)),
+        mirrorCold: named('mirror cold', {
+          name: '',
+          // A running mirror whose cache is emptied before each use: a cache miss
+          // on a warmed-up process, as on a node that runs the mirror for days.
+          acquire: async () => {
+            await emptyCache(coldMirror.dir);
+            return { endpoint: coldMirror, mirror: coldMirror, release: async () => undefined };
+          },
+        }),
         mirrorWarm: named('mirror warm', { name: '', acquire: async () => ({ endpoint: warmMirror, mirror: warmMirror, release: async () => undefined }) }),
       },
       stop: stopAll,

@@ -7,6 +7,8 @@ export interface BlobSummary {
   seconds: number;
   mibPerSecond: number;
   ratioToDirect: number;
+  /** Median CPU time of the mirror per download (mirror paths only). */
+  mirrorCpuMs?: number;
 }
 
 /** Medians over rounds of one path for one request kind and concurrency. */
@@ -29,7 +31,9 @@ export function summarizeBlobs(results: BenchResults): BlobSummary[] {
   const rows = candidates.map((candidate) => {
     const runs = results.blobs.filter((r) => r.candidate === candidate);
     const seconds = median(runs.map((r) => r.seconds));
-    return { candidate, seconds, mibPerSecond: results.largeLayerBytes / 1048576 / seconds, ratioToDirect: Number.NaN };
+    const cpu = runs.flatMap((r) => (r.mirrorCpuMs === undefined ? [] : [r.mirrorCpuMs]));
+    const mirrorCpuMs = cpu.length > 0 ? median(cpu) : undefined;
+    return { candidate, seconds, mibPerSecond: results.largeLayerBytes / 1048576 / seconds, ratioToDirect: Number.NaN, mirrorCpuMs };
   });
   const direct = rows.find((r) => r.candidate === 'direct');
   for (const row of rows) row.ratioToDirect = direct ? row.mibPerSecond / direct.mibPerSecond : Number.NaN;
