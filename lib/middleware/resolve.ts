@@ -98,6 +98,10 @@ function fetchManifest(ctx: MirrorContext, req: Request, extraTypes: readonly st
 }
 
 function describeHead(upstream: UpstreamResponse): ResolvedManifest {
+  // A HEAD answer has no body, but node:http hands its socket back to the
+  // keep-alive pool only once the response was read to its end: unread, every
+  // HEAD left one connection open and the next one dialled a new one.
+  upstream.body.resume();
   const digest = headerValue(upstream, Header.contentDigest);
   const length = Number(headerValue(upstream, 'content-length'));
   return {
