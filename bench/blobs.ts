@@ -19,7 +19,7 @@ export function fetchDigest(url: string, headers: Record<string, string>): Promi
 
 function blobCandidates(env: BenchEnv): Candidate[] {
   const c = env.candidates;
-  return [c.direct, c.nginx, c.distributionCold, c.distributionWarm, c.mirrorCold, c.mirrorWarm];
+  return [c.direct, c.nginx, c.distributionCold, c.distributionWarm, c.mirrorCold, c.mirrorWarm, c.mirrorRelay];
 }
 
 /**

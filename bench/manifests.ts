@@ -40,7 +40,7 @@ function requests(env: BenchEnv): ManifestRequest[] {
  */
 export async function runManifestPhase(env: BenchEnv, rounds: number, seconds: number, results: BenchResults, log: (line: string) => void): Promise<void> {
   const c = env.candidates;
-  const candidates: Candidate[] = [c.direct, c.nginx, c.distributionWarm, c.mirrorWarm];
+  const candidates: Candidate[] = [c.direct, c.nginx, c.distributionWarm, c.mirrorWarm, c.mirrorRelay];
   const headers = { ...env.clientHeaders, Accept: ACCEPT };
   const leases = await Promise.all(candidates.map(async (candidate) => ({ candidate, lease: await candidate.acquire() })));
   try {

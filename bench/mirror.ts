@@ -73,15 +73,15 @@ export interface MirrorFeatures {
  * token plugins when the build has them. The blob cache is on by default
  * (under the mirror's home), so a fresh home is a cold cache.
  */
-export function mirrorRunmd(upstreamUrl: string, port: number, features: MirrorFeatures): string {
+export function mirrorRunmd(upstreamUrl: string, port: number, features: MirrorFeatures, cacheOff = false): string {
   const auth = features.auth ? [`:   .login env ${USER_VAR} ${PASSWORD_VAR}`, ':   .authn oauth2'] : [];
   return [
     '``` start mirror',
     '+ .runtime',
     `: .mirror ${upstreamUrl}`,
     `+ .proxy 127.0.0.1:${port}`,
-    // LIFEC_BENCH_CACHE=off measures the plain pass-through path.
-    ...(process.env.LIFEC_BENCH_CACHE === 'off' ? [': .cache off'] : []),
+    // The pass-through candidate (and LIFEC_BENCH_CACHE=off) measure the plain relay.
+    ...(cacheOff || process.env.LIFEC_BENCH_CACHE === 'off' ? [': .cache off'] : []),
     ': .manifests head, get',
     ...auth,
     ':   .resolve',
@@ -100,11 +100,12 @@ export async function startMirror(
   features: MirrorFeatures,
   login?: RegistryLogin,
   extraArgs: string[] = [],
+  cacheOff = false,
 ): Promise<MirrorProcess> {
   fs.mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const configPath = path.join(dir, 'mirror.runmd');
-  fs.writeFileSync(configPath, mirrorRunmd(upstreamUrl, port, features));
+  fs.writeFileSync(configPath, mirrorRunmd(upstreamUrl, port, features, cacheOff));
   const child: ManagedProcess = startProcess({
     name: 'lifec-mirror',
     command: process.execPath,

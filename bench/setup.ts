@@ -45,9 +45,11 @@ export interface BenchEnv {
     distributionWarm: Candidate;
     mirrorCold: Candidate;
     mirrorWarm: Candidate;
+    /** The mirror with `.cache off`: every request relayed to the registry. */
+    mirrorRelay: Candidate;
   };
   /** Starts a fresh mirror (for the memory phase). */
-  freshMirror(): Promise<MirrorProcess>;
+  freshMirror(cacheOff?: boolean): Promise<MirrorProcess>;
   stop(): Promise<void>;
 }
 
@@ -115,11 +117,14 @@ export async function startEnv(largeMiB: number): Promise<BenchEnv> {
     const startProxy = async (): Promise<Registry> => startRegistry({ dir: path.join(dir, `distribution-${++serial}`), extraConfig: proxyConfig });
     const warmProxy = await startProxy();
     stops.push(() => warmProxy.stop());
-    const freshMirror = (): Promise<MirrorProcess> => startMirror(path.join(dir, `mirror-${++serial}`), registry.url, features, registry.credentials, nodeArgs());
+    const freshMirror = (cacheOff = false): Promise<MirrorProcess> =>
+      startMirror(path.join(dir, `mirror-${++serial}`), registry.url, features, registry.credentials, nodeArgs(), cacheOff);
     const warmMirror = await freshMirror();
     stops.push(() => warmMirror.stop());
     const coldMirror = await freshMirror();
     stops.push(() => coldMirror.stop());
+    const relayMirror = await freshMirror(true);
+    stops.push(() => relayMirror.stop());
 
     const cold = <T extends Endpoint>(start: () => Promise<T>, stop: (t: T) => Promise<void>, mirror: boolean): Candidate => ({
       name: '',
@@ -146,6 +151,7 @@ export async function startEnv(largeMiB: number): Promise<BenchEnv> {
           },
         }),
         mirrorWarm: named('mirror warm', { name: '', acquire: async () => ({ endpoint: warmMirror, mirror: warmMirror, release: async () => undefined }) }),
+        mirrorRelay: named('mirror no cache', { name: '', acquire: async () => ({ endpoint: relayMirror, mirror: relayMirror, release: async () => undefined }) }),
       },
       stop: stopAll,
     };
