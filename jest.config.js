@@ -5,6 +5,7 @@ module.exports = {
   roots: ['<rootDir>/__tests__'],
   testMatch: ['**/*.test.ts'],
   globalSetup: '<rootDir>/__tests__/global-setup.js',
+  reporters: ['default', '<rootDir>/__tests__/summary-reporter.js'],
   collectCoverageFrom: ['lib/**/*.ts'],
   coverageReporters: ['text-summary', 'lcov'],
   // e2e suites start real registries and containerd; give them room on a busy machine.
