@@ -1,28 +1,19 @@
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { findBinary } from '../__tests__/harness';
 
+/** The first line a program prints about its version (nginx prints it on stderr). */
 function version(binary: string, args: string[]): string {
   try {
-    // nginx prints its version on stderr.
-    const out = execFileSync(findBinary(binary), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return out.trim().split('\n')[0] ?? '';
-  } catch (err) {
-    const stderr = (err as { stderr?: string }).stderr;
-    return stderr ? (stderr.trim().split('\n')[0] ?? '') : 'unknown';
+    const run = spawnSync(findBinary(binary), args, { encoding: 'utf8' });
+    return `${run.stdout ?? ''}${run.stderr ?? ''}`.trim().split('\n')[0] || 'unknown';
+  } catch {
+    return 'unknown';
   }
 }
 
 /** The machine and component versions, so numbers from different machines are not compared blindly. */
 export function describeMachine(): Record<string, string | number> {
-  const nginx = (() => {
-    try {
-      execFileSync(findBinary('nginx'), ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-      return 'unknown';
-    } catch (err) {
-      return ((err as { stderr?: string }).stderr ?? '').trim();
-    }
-  })();
   return {
     cpu: os.cpus()[0]?.model ?? 'unknown',
     cores: os.cpus().length,
@@ -31,7 +22,7 @@ export function describeMachine(): Record<string, string | number> {
     loadAverageAtStart: os.loadavg().map((l) => l.toFixed(2)).join(' '),
     node: process.version,
     registry: version('docker-registry', ['--version']),
-    nginx: nginx || version('nginx', ['-v']),
+    nginx: version('nginx', ['-v']),
     containerd: version('containerd', ['--version']),
     curl: version('curl', ['--version']),
   };
