@@ -46,6 +46,7 @@ export function renderReport(results: BenchResults): string {
     out.push('### Targets', '');
     out.push(table(['target', 'measured', 'wanted', 'met'], results.targets.map((t) => [t.name, t.measured, t.target, t.met ? 'yes' : '**no**'])), '');
   }
+  if (results.skipped.length > 0) out.push('### Skipped', '', ...results.skipped.map((x) => `- ${x}`), '');
   if (results.failures.length > 0) out.push('### Failed runs', '', ...results.failures.map((x) => `- ${x}`), '');
   return out.join('\n');
 }

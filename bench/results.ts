@@ -68,4 +68,6 @@ export interface BenchResults {
   targets: TargetCheck[];
   /** Runs that failed (wrong status, wrong bytes, a failed pull): the bench exits 1. */
   failures: string[];
+  /** Phases not run, and why (e.g. the ctr phase without root). */
+  skipped: string[];
 }

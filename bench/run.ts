@@ -9,6 +9,7 @@ import { ROOT } from './mirror';
 import { parseOptions } from './options';
 import { renderReport } from './report';
 import type { BenchResults } from './results';
+import { isRoot } from '../__tests__/harness';
 import { ensurePrograms, startEnv, type BenchEnv } from './setup';
 import { checkTargets } from './summary';
 
@@ -30,7 +31,7 @@ async function main(): Promise<number> {
     machine: describeMachine(),
     mirror: { auth: false, cache: false },
     largeLayerBytes: 0,
-    blobs: [], manifests: [], memory: [], ctr: [], targets: [], failures: [],
+    blobs: [], manifests: [], memory: [], ctr: [], targets: [], failures: [], skipped: [],
   };
   const started = Date.now();
   let env: BenchEnv | undefined;
@@ -48,6 +49,12 @@ async function main(): Promise<number> {
     ];
     for (const [name, phase] of phases) {
       if (!options.phases.has(name as never)) continue;
+      if (name === 'ctr' && !isRoot()) {
+        // containerd's native snapshotter needs root; the other phases do not.
+        results.skipped.push('ctr: containerd needs root (run the bench with sudo)');
+        log('== ctr skipped: containerd needs root');
+        continue;
+      }
       log(`== ${name}`);
       try {
         await phase();
