@@ -64,6 +64,18 @@ export function toMirrorError(err: unknown): MirrorError {
   return new MirrorError(500, 'UNKNOWN', 'internal error in the mirror', { cause: err });
 }
 
+/**
+ * True when the client's connection closed before the answer was complete
+ * (nginx logs these as 499): the stream machinery then reports a premature
+ * close, or the upstream request the mirror aborted for it. An upstream that
+ * breaks mid-body fails with its own error and stays a 5xx.
+ */
+function clientWentAway(err: unknown, req: Parameters<ErrorRequestHandler>[1], res: Parameters<ErrorRequestHandler>[2]): boolean {
+  const { code, name } = (err ?? {}) as { code?: unknown; name?: unknown };
+  const abortLike = code === 'ERR_STREAM_PREMATURE_CLOSE' || name === 'AbortError';
+  return abortLike && !res.writableFinished && (req.socket.destroyed || res.destroyed);
+}
+
 function isBodyParseError(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { type?: unknown }).type === 'entity.parse.failed';
 }
@@ -76,9 +88,10 @@ function isBodyParseError(err: unknown): boolean {
  */
 export function errorHandler(onError: (err: MirrorError, req: Parameters<ErrorRequestHandler>[1]) => void): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    const mirrorError = toMirrorError(err);
+    // A client that went away mid-answer is not a mirror failure: there is no one to answer.
+    const mirrorError = clientWentAway(err, req, res) ? new MirrorError(499, 'UNKNOWN', 'client closed the request', { cause: err }) : toMirrorError(err);
     onError(mirrorError, req);
-    if (res.headersSent) {
+    if (res.headersSent || mirrorError.status === 499) {
       res.destroy(mirrorError);
       return;
     }

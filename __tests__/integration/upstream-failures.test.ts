@@ -4,7 +4,7 @@ import express from 'express';
 import request from 'supertest';
 import { createMirror } from '../../lib/mirror';
 import { startServer, type RunningServer } from '../../lib/server';
-import { silentLogger } from '../../lib/log';
+import { createLogger, silentLogger } from '../../lib/log';
 import { basicRunmd, startFakeUpstream, type FakeUpstream } from '../helpers/upstream-server';
 
 const DIGEST = `sha256:${'c'.repeat(64)}`;
@@ -99,6 +99,31 @@ describe('upstream failures', () => {
     }
   });
 
+  it('logs a client that goes away mid-download as 499 at debug level, not as a mirror failure', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'debug', destination: { write: (l: string) => lines.push(l) } as unknown as NodeJS.WritableStream });
+    const endless = await startFakeUpstream((_req, res) => {
+      res.writeHead(200, { 'Content-Length': 10_000_000 });
+      const timer = setInterval(() => res.write(Buffer.alloc(1024)), 5);
+      res.once('close', () => clearInterval(timer));
+    });
+    const server = await startServer(createMirror({ runmd: basicRunmd([endless.url]), logger }), logger, { host: '127.0.0.1', port: 0 });
+    try {
+      await new Promise<void>((resolve) => {
+        const req = http.get(`${server.url}/v2/a/blobs/${DIGEST}`, (res) => res.once('data', () => req.destroy()));
+        req.on('error', () => undefined);
+        req.on('close', () => resolve());
+      });
+      await waitFor(() => lines.some((l) => l.includes('"msg":"request"') && l.includes('"aborted":true')));
+      const errors = lines.map((l) => JSON.parse(l) as { level: number; status?: number; msg: string }).filter((l) => l.msg === 'client closed the request');
+      expect(errors).toEqual([expect.objectContaining({ level: 20, status: 499 })]);
+      expect(lines.some((l) => l.includes('internal error'))).toBe(false);
+    } finally {
+      await server.close(1000);
+      await endless.close();
+    }
+  });
+
   it('aborts the upstream request when the client goes away', async () => {
     let upstreamClosed: () => void = () => undefined;
     const closed = new Promise<void>((r) => (upstreamClosed = r));
@@ -123,6 +148,14 @@ describe('upstream failures', () => {
     }
   });
 });
+
+async function waitFor(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 /** GETs a URL and reports whether the body arrived whole, as a client sees it. */
 function fetchOutcome(url: string): Promise<{ status: number; received: number; complete: boolean }> {
