@@ -5,6 +5,7 @@ import { UpstreamError } from '../errors';
 import type { CircuitBreaker } from '../resilience/circuit-breaker';
 import type { UpstreamObserver } from '../resilience/observer';
 import { retryDelay, sleep, type AttemptOutcome, type RetryPolicy } from '../resilience/retry';
+import { LargeReadAgent } from './agent';
 import type { Upstream } from './upstream';
 import { sendOnce } from './send';
 
@@ -44,7 +45,7 @@ const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
 
 /** Keep-alive agents shared by every client of a process: one pool per upstream origin. */
 const agents = {
-  'http:': new http.Agent({ keepAlive: true, scheduling: 'lifo' }),
+  'http:': new LargeReadAgent({ keepAlive: true, scheduling: 'lifo' }),
   'https:': new https.Agent({ keepAlive: true, scheduling: 'lifo' }),
 };
 
