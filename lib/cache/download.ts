@@ -18,7 +18,8 @@ export interface DownloadHooks {
 /**
  * One upstream download of a blob into a temporary file, hashed as it is
  * written. Any number of readers follow the file as it grows
- * (`FollowReader`), so N requests for one blob cost one upstream download.
+ * (`serveDownload` in lib/http/serve-blob.ts), so N requests for one blob cost
+ * one upstream download.
  *
  * Readers are never handed the last byte before the digest and size are
  * verified: with a `Content-Length` the client counts a response complete

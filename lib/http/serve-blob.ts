@@ -74,7 +74,7 @@ export async function serveDownload(req: Request, res: Response, digest: string,
 }
 
 /** A download as a growing file; a failed download fails its readers. */
-function downloadSource(download: Download): RangeSource {
+export function downloadSource(download: Download): RangeSource {
   return {
     fd: download.fd,
     readable: () => (download.state === 'failed' ? (download.error ?? new Error('the download failed')) : download.readable),

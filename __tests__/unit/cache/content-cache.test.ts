@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { ContentCache, type BlobSource } from '../../../lib/cache/content-cache';
-import { FollowReader } from '../../../lib/cache/follow-reader';
 import type { Download } from '../../../lib/cache/download';
 import { silentLogger } from '../../../lib/log';
 import type { UpstreamResponse } from '../../../lib/upstream/client';
+import { readAlong } from './read-along';
 
 const hex = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 const dirs: string[] = [];
@@ -24,15 +24,6 @@ function newCache(maxBytes = 1024 * 1024, dir = fs.mkdtempSync(path.join(os.tmpd
 function upstream(size: number, status = 200): { response: UpstreamResponse; body: PassThrough } {
   const body = new PassThrough();
   return { body, response: { status, headers: { 'content-length': String(size) }, body, url: 'http://up/blob' } };
-}
-
-function collect(stream: Readable): Promise<{ data: Buffer; error?: Error }> {
-  const chunks: Buffer[] = [];
-  return new Promise((resolve) => {
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', () => resolve({ data: Buffer.concat(chunks) }));
-    stream.on('error', (error) => resolve({ data: Buffer.concat(chunks), error }));
-  });
 }
 
 function downloadOf(source: BlobSource): Download {
@@ -54,11 +45,11 @@ describe('ContentCache', () => {
     const fetch = jest.fn(async () => up.response);
     const [a, b] = await Promise.all([cache.fetchBlob(key, fetch), cache.fetchBlob(key, fetch)]);
     expect(fetch).toHaveBeenCalledTimes(1);
-    const readers = [a, b].map((s) => new FollowReader(downloadOf(s), 0, blob.length - 1));
-    const results = readers.map(collect);
+    const readers = [a, b].map((s) => readAlong(downloadOf(s)));
+    const results = readers.map((r) => r.result);
     up.body.write(blob.subarray(0, 100_000));
     // Read-along: bytes arrive while the download is still running.
-    await new Promise<void>((resolve) => readers[0]!.once('data', () => resolve()));
+    await readers[0]!.firstChunk;
     expect(downloadOf(a).state).toBe('running');
     up.body.end(blob.subarray(100_000));
     for (const result of await Promise.all(results)) expect(result.data.equals(blob)).toBe(true);
@@ -76,8 +67,7 @@ describe('ContentCache', () => {
     const key = hex(blob);
     const up = upstream(blob.length);
     const download = downloadOf(await cache.fetchBlob(key, async () => up.response));
-    const reader = new FollowReader(download, 0, blob.length - 1);
-    const result = collect(reader);
+    const result = readAlong(download).result;
     const corrupt = Buffer.from(blob);
     corrupt[3] = 0x58;
     up.body.end(corrupt);

@@ -2,23 +2,14 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { Download, type DownloadHooks } from '../../../lib/cache/download';
-import { FollowReader } from '../../../lib/cache/follow-reader';
+import { readAlong } from './read-along';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifec-download-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const hex = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
-
-function collect(stream: Readable): Promise<{ data: Buffer; error?: Error }> {
-  const chunks: Buffer[] = [];
-  return new Promise((resolve) => {
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', () => resolve({ data: Buffer.concat(chunks) }));
-    stream.on('error', (error) => resolve({ data: Buffer.concat(chunks), error }));
-  });
-}
 
 /** Hooks whose `place` waits until the test lets it finish. */
 function gatedHooks(fail = false): DownloadHooks & { placing: Promise<void>; finish(): void; discarded: boolean } {
@@ -53,7 +44,7 @@ describe('Download', () => {
     const blob = Buffer.alloc(200_000, 3);
     const hooks = gatedHooks();
     const { download, body } = start(blob, hooks);
-    const read = collect(new FollowReader(download, 0, blob.length - 1));
+    const read = readAlong(download).result;
     body.end(blob);
     await hooks.placing;
     const result = await read;
@@ -69,7 +60,7 @@ describe('Download', () => {
     const body = new PassThrough();
     const fd = fs.openSync(path.join(dir, 'mismatch'), 'wx+');
     const download = new Download(hex(Buffer.from('other')), blob.length, fd, body, hooks);
-    const read = collect(new FollowReader(download, 0, blob.length - 1));
+    const read = readAlong(download).result;
     body.end(blob);
     const result = await read;
     expect(result.error?.message).toMatch(/does not match/);
@@ -82,7 +73,7 @@ describe('Download', () => {
     const blob = Buffer.alloc(150_000, 9);
     const hooks = gatedHooks(true);
     const { download, body } = start(blob, hooks);
-    const early = collect(new FollowReader(download, 0, blob.length - 1));
+    const early = readAlong(download).result;
     body.end(blob);
     await hooks.placing;
     hooks.finish();
