@@ -45,7 +45,7 @@ export interface CtrRun {
   ok: boolean;
 }
 
-/** A target from the issue, checked against this run's numbers. */
+/** A performance target, checked against this run's numbers. */
 export interface TargetCheck {
   name: string;
   measured: string;

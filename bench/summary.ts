@@ -64,7 +64,7 @@ export function summarizeManifests(results: BenchResults): ManifestSummary[] {
   return rows;
 }
 
-/** The targets, checked against this run (a missed target is reported, not a failure). */
+/** The performance targets (docs/performance.md), checked against this run (a missed target is reported, not a failure). */
 export function checkTargets(results: BenchResults): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const blobs = summarizeBlobs(results);
