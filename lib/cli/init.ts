@@ -5,6 +5,7 @@ import { setConfigPath } from '../containerd/containerd-config';
 import { DEFAULT_HOSTS_DIR } from '../containerd/hosts-dir';
 import { silentLogger } from '../log';
 import { createMirror } from '../mirror';
+import { OVERLAYBD_CONFIG } from '../runtime/overlaybd-auth';
 import { parseRegistryAddress } from '../upstream/upstream';
 import { CliError, type CliIO } from './io';
 import { registryHostOf } from './load-config';
@@ -24,8 +25,6 @@ export interface InitOptions {
   hostsDir?: string;
 }
 
-/** Where the overlaybd snapshotter keeps its config when it is installed. */
-const OVERLAYBD_CONFIG = '/etc/overlaybd/overlaybd.json';
 const CONTAINERD_CONFIG = '/etc/containerd/config.toml';
 
 /** `init [--mirror-address a] [--teleport-format f] [--upstream url] [--force] [--containerd-config [file]]`. */

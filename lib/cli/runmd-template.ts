@@ -1,3 +1,5 @@
+import { OVERLAYBD_CONFIG } from '../runtime/overlaybd-auth';
+
 /** What `init` writes a mirror.runmd for. */
 export interface TemplateOptions {
   /** The registry host containerd pulls from (`example.azurecr.io`, `127.0.0.1:5000`). */
@@ -42,7 +44,7 @@ export function renderMirrorRunmd(o: TemplateOptions): string {
     '',
     ...installProse(o),
     '',
-    fence('install', ['+ .runtime', `: .println ${o.overlaybd ? 'overlaybd found: point its credentialConfig at the mirror (see the text above)' : 'nothing to install: the overlaybd snapshotter is not on this machine'}`]),
+    fence('install', ['+ .runtime', o.overlaybd ? `: .overlaybd-auth ${OVERLAYBD_CONFIG}` : ': .println nothing to install: the overlaybd snapshotter is not on this machine']),
     '',
     '## Start',
     '',
@@ -74,9 +76,10 @@ function installProse(o: TemplateOptions): string[] {
     return ['The overlaybd snapshotter was not found when this file was written, so there is', 'nothing to set up.'];
   }
   return [
-    'The overlaybd snapshotter reads image data itself. To let it use the credentials the',
-    'mirror holds, set in `/etc/overlaybd/overlaybd.json`:',
-    `\`"credentialConfig": {"mode": "http", "path": "http://${o.mirrorAddress}/auth"}\` (docs/auth.md).`,
+    'The overlaybd snapshotter reads image data itself. `.overlaybd-auth` lets it use the',
+    `credentials the mirror holds: it sets \`"credentialConfig": {"mode": "http", "path": "${o.mirrorAddress}/auth"}\``,
+    `in \`${OVERLAYBD_CONFIG}\` (after a backup, keeping every other setting); restart`,
+    '`overlaybd-tcmu` once it ran (docs/auth.md).',
   ];
 }
 

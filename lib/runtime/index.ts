@@ -1,6 +1,7 @@
 import { runInstall } from './install';
 import { runLoginAcr } from './login-acr';
 import { runMirror } from './mirror';
+import { runOverlaybdAuth } from './overlaybd-auth';
 import { runPrintln } from './println';
 import type { StepRunner } from './step-context';
 import { runTimer } from './timer';
@@ -18,4 +19,5 @@ export const STEP_RUNNERS: ReadonlyMap<string, StepRunner> = new Map<string, Ste
   ['timer', runTimer],
   ['login-acr', runLoginAcr],
   ['install', runInstall],
+  ['overlaybd-auth', runOverlaybdAuth],
 ]);

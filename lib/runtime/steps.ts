@@ -29,5 +29,10 @@ export const loginAcrStep: StepSignature = {
 /** `.install <file>`: copies a credential file into the registry's directory, mode 0600. */
 export const installStep: StepSignature = { name: 'install', properties: [], check: checkInstallStep };
 
+/** `.overlaybd-auth [config file]`: points the overlaybd snapshotter's credential config at the mirror's `/auth`. */
+export const overlaybdAuthStep: StepSignature = { name: 'overlaybd-auth', properties: [] };
+
 /** Every `.runtime` step the compiler accepts, by runmd name. */
-export const STEPS: ReadonlyMap<string, StepSignature> = new Map([mirrorStep, printlnStep, timerStep, loginAcrStep, installStep].map((s) => [s.name, s]));
+export const STEPS: ReadonlyMap<string, StepSignature> = new Map(
+  [mirrorStep, printlnStep, timerStep, loginAcrStep, installStep, overlaybdAuthStep].map((s) => [s.name, s]),
+);
