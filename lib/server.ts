@@ -44,6 +44,8 @@ export async function startServer(mirror: MirrorRouter, logger: Logger, address?
   // Slow clients hold connections open; the mirror's own upstream timeouts bound the rest.
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 0;
+  // Past the limit Node refuses new connections; containerd treats that as "try the next host".
+  server.maxConnections = mirror.services.resilience.maxConnections;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(target.port, target.host, () => {

@@ -55,6 +55,32 @@ describe('graceful shutdown', () => {
   });
 });
 
+describe('connection limit', () => {
+  it('refuses connections past .connections and accepts again once one closes', async () => {
+    const runmd = basicRunmd(['http://127.0.0.1:9']).replace('+ .proxy localhost:0', '+ .proxy localhost:0\n: .connections 1');
+    const server = await startServer(createMirror({ runmd }), createLogger({ level: 'silent' }), { host: '127.0.0.1', port: 0 });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (options: http.RequestOptions = {}) =>
+      new Promise<number>((resolve, reject) => {
+        http.get(`${server.url}/v2/`, options, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        }).on('error', reject);
+      });
+    try {
+      expect(await get({ agent })).toBe(200);
+      // The kept-alive connection is the one allowed: a second one is closed at once.
+      await expect(get({ agent: false })).rejects.toThrow();
+      agent.destroy();
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await get({ agent: false })).toBe(200);
+    } finally {
+      agent.destroy();
+      await server.close(1000);
+    }
+  });
+});
+
 describe('unexpected errors', () => {
   it('become a 500 with OCI error JSON and a log line, and the mirror keeps serving', async () => {
     const lines: string[] = [];

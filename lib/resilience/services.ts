@@ -15,9 +15,11 @@ export interface ResilienceServices {
   clientOptions(upstream: Upstream): UpstreamClientOptions;
   /** Every breaker created so far (for `/readyz`). */
   breakers(): readonly CircuitBreaker[];
+  /** The most client connections the server should hold at once (`.connections`). */
+  maxConnections: number;
 }
 
-/** Builds retries, breakers and the limiter from `.retries`, `.circuit`, `.downloads`. @throws RunmdError for a bad setting. */
+/** Builds retries, breakers and the limiter from `.retries`, `.circuit`, `.downloads` (and reads `.connections`). @throws RunmdError for a bad setting. */
 export function createResilience(options: { clock: Clock; settings?: readonly Line[] }, metrics: MirrorMetrics): ResilienceServices {
   const settings = resilienceSettings(options.settings ?? []);
   const breakers = new Map<string, CircuitBreaker>();
@@ -34,5 +36,6 @@ export function createResilience(options: { clock: Clock; settings?: readonly Li
     downloads: new DownloadLimiter(settings.limiter, (active, queued) => metrics.limiter(active, queued)),
     clientOptions: (upstream) => ({ retry: settings.retry, breaker: breakerFor(upstream.host), observer: metrics }),
     breakers: () => [...breakers.values()],
+    maxConnections: settings.maxConnections,
   };
 }

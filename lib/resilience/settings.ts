@@ -9,15 +9,25 @@ export interface ResilienceSettings {
   retry: RetryPolicy;
   breaker: BreakerPolicy;
   limiter: LimiterPolicy;
+  /** Client connections the server holds at once; past it new connections are refused (containerd then falls back). */
+  maxConnections: number;
 }
+
+/** Far above what one node's containerd opens, low enough to bound sockets and memory. */
+export const DEFAULT_MAX_CONNECTIONS = 1024;
 
 /**
  * Reads the `.proxy` settings for resilience:
  * `: .retries <n>`, `: .circuit <failures> <cooldown>` (or `off`),
- * `: .downloads <concurrent> [<queued>]`.
+ * `: .downloads <concurrent> [<queued>]`, `: .connections <max>`.
  */
 export function resilienceSettings(settings: readonly Line[]): ResilienceSettings {
-  const result: ResilienceSettings = { retry: { ...DEFAULT_RETRY }, breaker: { ...DEFAULT_BREAKER }, limiter: { ...DEFAULT_LIMITER } };
+  const result: ResilienceSettings = {
+    retry: { ...DEFAULT_RETRY },
+    breaker: { ...DEFAULT_BREAKER },
+    limiter: { ...DEFAULT_LIMITER },
+    maxConnections: DEFAULT_MAX_CONNECTIONS,
+  };
   for (const line of settings) {
     const words = line.input.split(/\s+/).filter((w) => w !== '');
     if (line.name === 'retries') {
@@ -34,6 +44,8 @@ export function resilienceSettings(settings: readonly Line[]): ResilienceSetting
       const usage = '.downloads takes the concurrent downloads and an optional queue length (e.g. ".downloads 16 256")';
       result.limiter.concurrent = count(line, words[0], 1, usage);
       if (words[1] !== undefined) result.limiter.queued = count(line, words[1], 0, usage);
+    } else if (line.name === 'connections') {
+      result.maxConnections = count(line, words[0], 1, '.connections takes the most client connections at once (e.g. ".connections 1024")');
     }
   }
   return result;

@@ -46,4 +46,11 @@ describe('resilience settings', () => {
     expect(resilienceSettings([line('circuit', 'off')]).breaker.failures).toBe(0);
     expect(() => resilienceSettings([line('downloads', '0')])).toThrow(/concurrent downloads/);
   });
+
+  it('bounds client connections at 1024 unless .connections says otherwise', () => {
+    expect(resilienceSettings([]).maxConnections).toBe(1024);
+    expect(resilienceSettings([line('connections', '64')]).maxConnections).toBe(64);
+    expect(() => resilienceSettings([line('connections', '0')])).toThrow(/most client connections/);
+    expect(() => resilienceSettings([line('connections', 'many')])).toThrow(RunmdError);
+  });
 });
