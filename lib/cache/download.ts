@@ -142,11 +142,38 @@ class HashingFileWriter extends Writable {
   override _writev(chunks: Array<{ chunk: Buffer }>, callback: (error?: Error | null) => void): void {
     const buffers = chunks.map((c) => c.chunk);
     for (const buffer of buffers) this.hash.update(buffer);
-    const bytes = buffers.reduce((sum, b) => sum + b.length, 0);
-    fs.writev(this.fd, buffers, this.download.written, (error) => {
+    this.writeAll(buffers, callback);
+  }
+
+  /**
+   * writev(2) may write fewer bytes than asked without an error (a full disk,
+   * RLIMIT_FSIZE): the rest is written again, so the file never holds a hole
+   * the hash (computed over the network bytes) would not notice. A write that
+   * makes no progress fails the download.
+   */
+  private writeAll(buffers: Buffer[], callback: (error?: Error | null) => void): void {
+    const requested = buffers.reduce((sum, b) => sum + b.length, 0);
+    fs.writev(this.fd, buffers, this.download.written, (error, written) => {
       if (error) return callback(error);
-      this.download.progressed(bytes);
-      callback();
+      if (written > 0) this.download.progressed(written);
+      if (written === requested) return callback();
+      if (written <= 0) return callback(new Error(`short write: 0 of ${requested} bytes reached the cache file`));
+      this.writeAll(remainder(buffers, written), callback);
     });
   }
+}
+
+/** The buffers left to write once `skip` bytes of them are in the file. */
+function remainder(buffers: Buffer[], skip: number): Buffer[] {
+  const rest: Buffer[] = [];
+  let left = skip;
+  for (const buffer of buffers) {
+    if (left >= buffer.length) {
+      left -= buffer.length;
+      continue;
+    }
+    rest.push(left > 0 ? buffer.subarray(left) : buffer);
+    left = 0;
+  }
+  return rest;
 }

@@ -83,3 +83,42 @@ describe('Download', () => {
     expect((await early).data.equals(blob)).toBe(true);
   });
 });
+
+describe('Download when the disk takes fewer bytes than asked', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  /** Makes the next writev(2) write only `take` bytes of the first buffer, without an error. */
+  function shortWriteOnce(take: number): void {
+    const real = fs.writev;
+    jest.spyOn(fs, 'writev').mockImplementationOnce(((fd: number, buffers: Buffer[], position: number, cb: never) =>
+      real(fd, [buffers[0]!.subarray(0, take)], position, cb)) as typeof fs.writev);
+  }
+
+  it('writes the rest after a short write, so the file holds every byte', async () => {
+    const blob = Buffer.alloc(300_000, 5);
+    shortWriteOnce(1000);
+    const hooks = gatedHooks();
+    const { download, body } = start(blob, hooks);
+    const read = readAlong(download).result;
+    body.end(blob);
+    await hooks.placing;
+    const result = await read;
+    expect(result.error).toBeUndefined();
+    expect(result.data.equals(blob)).toBe(true);
+    hooks.finish();
+    expect(await download.settled).toBe('verified');
+  });
+
+  it('fails the download when a write makes no progress', async () => {
+    const blob = Buffer.alloc(300_000, 6);
+    shortWriteOnce(0);
+    const hooks = gatedHooks();
+    const { download, body } = start(blob, hooks);
+    const read = readAlong(download).result;
+    body.end(blob);
+    const result = await read;
+    expect(result.error?.message).toMatch(/short write/);
+    expect(await download.settled).toBe('failed');
+    expect(hooks.discarded).toBe(true);
+  });
+});
