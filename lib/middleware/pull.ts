@@ -62,7 +62,8 @@ async function getBlob(req: Request, res: Response, ctx: MirrorContext, deps: Bl
   if (source.kind === 'download') return serveDownload(req, res, digest, source.download, count('download'));
   // Not cacheable. The full answer came back for a client that asked a range: ask again with it.
   if (source.response.status === 200 && req.get('range')) {
-    source.response.body.resume();
+    // Destroyed, not drained: draining a multi-GiB blob nobody reads would hold the download slot.
+    source.response.body.destroy();
     return passThrough(req, res, ctx, limiter, metrics);
   }
   await relayCounted(source.response, res, req.method === 'HEAD', ctx, metrics);
