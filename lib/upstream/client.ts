@@ -69,13 +69,31 @@ export class UpstreamClient {
     private readonly options: UpstreamClientOptions = {},
   ) {}
 
-  /** Sends `request`, retrying once after a 401 when the authorizer has fresh credentials. */
+  /**
+   * Sends `request`, retrying once after a 401 when the authorizer has fresh
+   * credentials. Only the upstream's own 401 is a challenge to answer: a 401
+   * from a redirect target (object storage, a CDN) names no realm the
+   * registry's credentials may go to, as containerd ties a challenge to the
+   * host that sent it.
+   */
   async send(request: UpstreamRequest, authorizer?: Authorizer): Promise<UpstreamResponse> {
     const first = await this.sendResilient(request, authorizer);
-    if (first.status !== 401 || !authorizer) return first;
-    if (!(await authorizer.onUnauthorized(request, first))) return first;
+    if (first.status !== 401 || !authorizer || new URL(first.url).origin !== this.origin) return first;
+    let retry: boolean;
+    try {
+      retry = await authorizer.onUnauthorized(request, first);
+    } catch (err) {
+      first.body.destroy();
+      throw err;
+    }
+    if (!retry) return first;
     first.body.resume();
     return this.sendResilient(request, authorizer);
+  }
+
+  /** The upstream's origin as URL parsing writes it (lowercase, default port dropped). */
+  private get origin(): string {
+    return new URL(this.upstream.origin).origin;
   }
 
   /**
