@@ -31,6 +31,7 @@ export function setConfigPath(text: string, hostsDir: string): ConfigPathEdit {
   const tablePath = REGISTRY_TABLES[version];
   if (!tablePath) throw new Error(`containerd config version ${version} is not one lifec-mirror knows (1, 2 or 3)`);
   if (lookup(before, [...tablePath, 'config_path']) === hostsDir) return { text, changed: false };
+  checkNoLegacyMirrors(before, tablePath);
   const header = `[${tablePath.map((k) => (/^[A-Za-z0-9_-]+$/.test(k) ? k : JSON.stringify(k))).join('.')}]`;
   const setting = `config_path = ${JSON.stringify(hostsDir)}`;
   const base = text.trim() === '' ? 'version = 2\n' : text;
@@ -43,6 +44,23 @@ export function setConfigPath(text: string, hostsDir: string): ConfigPathEdit {
   }
   if (lookup(after, [...tablePath, 'config_path']) !== hostsDir) throw new Error(`cannot edit ${header} safely: set ${setting} there by hand`);
   return { text: edited, changed: true };
+}
+
+/**
+ * containerd refuses to start its CRI plugin when `config_path` sits next to
+ * the older `mirrors` or `configs.<host>.tls` settings ("`mirrors` cannot be
+ * set when `config_path` is provided"): adding it there would break image
+ * pulls on the node, so those must move to the hosts directory first.
+ */
+function checkNoLegacyMirrors(config: Record<string, unknown>, tablePath: string[]): void {
+  const mirrors = lookup(config, [...tablePath, 'mirrors']);
+  const configs = lookup(config, [...tablePath, 'configs']);
+  const hasTls = typeof configs === 'object' && configs !== null && Object.values(configs).some((c) => lookup(c, ['tls']) !== undefined);
+  if ((typeof mirrors === 'object' && mirrors !== null && Object.keys(mirrors).length > 0) || hasTls) {
+    throw new Error(
+      'this config.toml has registry "mirrors" or "configs.<host>.tls", which containerd does not allow next to config_path: move them to hosts.toml files first (docs/containerd.md)',
+    );
+  }
 }
 
 /** Replaces `config_path` inside the table `header`, adds it under the header, or appends the table. */

@@ -50,4 +50,13 @@ describe('setConfigPath', () => {
     expect(() => setConfigPath(inline, DIR)).toThrow('set config_path = "/etc/containerd/certs.d" there by hand');
     expect(() => setConfigPath('version = = 2', DIR)).toThrow();
   });
+
+  test('refuses to add config_path next to registry mirrors or TLS configs, which containerd rejects together', () => {
+    const mirrors = 'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n  endpoint = ["https://m.example"]\n';
+    expect(() => setConfigPath(mirrors, DIR)).toThrow(/"mirrors" or "configs.<host>.tls".*move them to hosts.toml/);
+    const tls = 'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry.configs."r.example".tls]\n  insecure_skip_verify = true\n';
+    expect(() => setConfigPath(tls, DIR)).toThrow(/move them to hosts.toml/);
+    const auth = 'version = 2\n[plugins."io.containerd.grpc.v1.cri".registry.configs."r.example".auth]\n  username = "u"\n';
+    expect(cri(setConfigPath(auth, DIR).text)).toBe(DIR);
+  });
 });
