@@ -80,7 +80,7 @@ async function aadTokenFromImds(options: ManagedIdentityOptions): Promise<string
   const remedy = 'run on an Azure VM or AKS node with a managed identity (set ".client_id" for a user-assigned one), or use ".source az"';
   let response;
   try {
-    response = await axios.get<string>(url.href, { headers: { Metadata: 'true' }, timeout: HTTP_TIMEOUT_MS, signal: options.signal, responseType: 'text', transformResponse: (d: string) => d, validateStatus: () => true, proxy: false });
+    response = await axios.get<string>(url.href, { headers: { Metadata: 'true' }, timeout: HTTP_TIMEOUT_MS, signal: options.signal, responseType: 'text', transformResponse: (d: string) => d, validateStatus: () => true, maxRedirects: 0, proxy: false });
   } catch (err) {
     throw new AcrLoginError(`${what} cannot be reached (${(err as { code?: string }).code ?? 'network error'})`, remedy);
   }
@@ -97,6 +97,8 @@ async function post(url: string, form: URLSearchParams, signal: AbortSignal | un
     response = await axios.post<string>(url, form.toString(), {
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, timeout: HTTP_TIMEOUT_MS, signal, responseType: 'text',
       transformResponse: (d: string) => d, validateStatus: () => true, proxy: false,
+      // A 307/308 would re-send the AAD token to wherever it points: never follow, the status is an error.
+      maxRedirects: 0,
     });
   } catch (err) {
     throw new AcrLoginError(`${what} cannot be reached (${(err as { code?: string }).code ?? 'network error'})`, remedy);

@@ -83,7 +83,11 @@ async function send(request: TokenRequest, method: 'GET' | 'POST', form?: URLSea
       responseType: 'text',
       transformResponse: (data: string) => data,
       validateStatus: () => true,
-      maxRedirects: 5,
+      // A 307/308 would make axios re-send the form (password, refresh token)
+      // to wherever it points, even plain http: a POST is never redirected, the
+      // redirect status becomes an error in readToken. A GET carries at most a
+      // Basic header, which follow-redirects drops across hosts.
+      maxRedirects: method === 'POST' ? 0 : 5,
       proxy: false,
     });
   } catch (err) {
