@@ -87,12 +87,19 @@ export class CredentialStore {
   }
 
   private async fromDocker(file: string, host: string): Promise<CredentialLookup> {
-    let config: DockerConfig;
+    let text: string;
     try {
-      config = JSON.parse(await this.read(file, false)) as DockerConfig;
+      text = await this.read(file, false);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'none' };
-      return { status: 'unavailable', reason: `Docker config ${file} cannot be read: ${(err as Error).message.replace(/ in JSON.*$/, '')}` };
+      return { status: 'unavailable', reason: `Docker config ${file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? 'error'}` };
+    }
+    let config: DockerConfig;
+    try {
+      config = JSON.parse(text) as DockerConfig;
+    } catch {
+      // JSON.parse quotes the text around the fault (Node 20: `... "auth": "YWxp"... is not valid JSON`): a fixed message keeps base64 auths out of 503 bodies and logs.
+      return { status: 'unavailable', reason: `Docker config ${file} is not valid JSON` };
     }
     try {
       const entry = dockerAuthEntry(config, host);

@@ -56,6 +56,15 @@ describe('CredentialStore', () => {
       expect(await s.lookup({ kind: 'docker', file: config }, 'two.example')).toEqual({ status: 'none' });
     });
 
+    it('reports a malformed config with a fixed message that quotes none of it', async () => {
+      const secret = b64('alice:very-secret-password');
+      // Trailing comma: Node's JSON.parse message quotes the text around the fault.
+      const config = writeFile('config.json', `{"auths":{"registry.example":{"auth":"${secret}",}}}`);
+      const lookup = await store().lookup({ kind: 'docker', file: config }, 'registry.example');
+      expect(lookup).toEqual({ status: 'unavailable', reason: `Docker config ${config} is not valid JSON` });
+      for (const fragment of [secret.slice(0, 8), secret.slice(-8), '"auth"']) expect(JSON.stringify(lookup)).not.toContain(fragment);
+    });
+
     it('reports a missing helper as unavailable, and a missing config as anonymous', async () => {
       const config = writeFile('config.json', JSON.stringify({ credsStore: 'absent' }));
       const found = await store({ PATH: '/nonexistent' }).lookup({ kind: 'docker', file: config }, 'a.example');
