@@ -68,8 +68,13 @@ export class BlobStore {
 
   async writeType(key: string, mediaType: string): Promise<void> {
     const temp = path.join(this.tmpDir, `${key}.type.${randomBytes(6).toString('hex')}`);
-    await fs.promises.writeFile(temp, mediaType, { mode: 0o600 });
-    await fs.promises.rename(temp, this.typePath(key));
+    try {
+      await fs.promises.writeFile(temp, mediaType, { mode: 0o600 });
+      await fs.promises.rename(temp, this.typePath(key));
+    } catch (error) {
+      await fs.promises.rm(temp, { force: true }).catch(() => undefined);
+      throw error;
+    }
   }
 
   /** The stored blobs, read-only (safe while a mirror runs on the directory); a missing directory is empty. */

@@ -134,9 +134,15 @@ export class ContentCache {
     await this.ready;
     if (this.broken || this.index.get(key) || body.length > this.maxBytes) return;
     const temp = this.store.tempPath(key);
-    await fs.promises.writeFile(temp, body, { mode: 0o600 });
-    await this.store.writeType(key, mediaType);
-    await this.store.place(temp, key);
+    try {
+      await fs.promises.writeFile(temp, body, { mode: 0o600 });
+      await this.store.writeType(key, mediaType);
+      await this.store.place(temp, key);
+    } catch (error) {
+      // A full disk must not also fill tmp/ with partial files until the next start.
+      await fs.promises.rm(temp, { force: true }).catch(() => undefined);
+      throw error;
+    }
     await this.added(key, body.length);
   }
 
@@ -175,7 +181,13 @@ export class ContentCache {
     const temp = this.store.tempPath(key);
     // A raw descriptor, not a FileHandle: the Download closes it itself, and an
     // unreferenced FileHandle is closed by the garbage collector mid-download (EBADF).
-    const fd = await new Promise<number>((resolve, reject) => fs.open(temp, 'wx+', 0o600, (error, opened) => (error ? reject(error) : resolve(opened))));
+    const fd = await new Promise<number>((resolve, reject) => fs.open(temp, 'wx+', 0o600, (error, opened) => (error ? reject(error) : resolve(opened)))).catch(
+      (error: unknown) => {
+        // Nobody will read the answer (ENOSPC, EMFILE): free its socket and download slot now.
+        response.body.destroy();
+        throw error;
+      },
+    );
     const download = new Download(key, size, fd, response.body, {
       place: (d, hex) => this.finish(d, temp, hex),
       discard: () => fs.promises.rm(temp, { force: true }).catch(() => undefined),
@@ -223,6 +235,8 @@ export class ContentCache {
     if (evicted.length > 0) this.events.evicted(evicted.length, evicted.reduce((sum, e) => sum + e.size, 0));
     this.reportUsage();
     // Most recently used first: what is likely asked for soon is checked first.
-    void this.check.start(files.map((f) => f.key).reverse());
+    this.check.start(files.map((f) => f.key).reverse()).catch((error: Error) => {
+      this.options.logger.error({ dir: this.options.dir, err: error.message }, 'cache: start check stopped');
+    });
   }
 }

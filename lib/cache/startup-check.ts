@@ -44,6 +44,9 @@ export class StartupCheck {
   private async drain(): Promise<void> {
     for (const key of [...this.pending]) {
       if (this.stopped) return;
+      // Checked meanwhile by a lookup: hashing again could race a fresh download
+      // of the same key and remove its verified file.
+      if (!this.pending.has(key)) continue;
       await this.check(key);
     }
     if (!this.stopped) this.logger.info({ dir: this.store.dir }, 'cache check done');
@@ -59,15 +62,21 @@ export class StartupCheck {
   }
 
   private async hash(key: string): Promise<boolean> {
-    const hex = await hashFile(this.store.blobPath(key)).catch(() => undefined);
-    if (hex !== key) {
+    try {
+      const hex = await hashFile(this.store.blobPath(key)).catch(() => undefined);
+      if (hex === key) return true;
       this.logger.warn({ digest: `sha256:${key}` }, 'cache: removing a file whose content does not match its digest');
-      await this.store.remove(key);
+      // Forgotten even when removing fails: a bad file is never served, and the
+      // next start removes it. A rejection here would fail every later lookup.
+      await this.store.remove(key).catch((error: Error) => {
+        this.logger.error({ digest: `sha256:${key}`, err: error.message }, 'cache: could not remove a bad file');
+      });
       this.onBad(key);
+      return false;
+    } finally {
+      // Only now: until the file is gone, a concurrent lookup must still wait for this check.
+      this.pending.delete(key);
+      this.running.delete(key);
     }
-    // Only now: until the file is gone, a concurrent lookup must still wait for this check.
-    this.pending.delete(key);
-    this.running.delete(key);
-    return hex === key;
   }
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { BlobStore } from '../../../lib/cache/blob-store';
 import { ContentCache, type BlobSource } from '../../../lib/cache/content-cache';
 import type { Download } from '../../../lib/cache/download';
 import { silentLogger } from '../../../lib/log';
@@ -150,3 +151,44 @@ async function store(cache: ContentCache, blob: Buffer): Promise<void> {
   up.body.end(blob);
   expect(await download.settled).toBe('verified');
 }
+
+describe('ContentCache when the disk fails', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('frees the upstream answer when the temporary file cannot be opened', async () => {
+    const cache = newCache();
+    await cache.ready;
+    const up = upstream(100);
+    jest.spyOn(fs, 'open').mockImplementationOnce(((...args: unknown[]) => {
+      const callback = args[args.length - 1] as (error: Error) => void;
+      process.nextTick(() => callback(Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' })));
+    }) as unknown as typeof fs.open);
+    await expect(cache.fetchBlob('d'.repeat(64), async () => up.response)).rejects.toThrow(/EMFILE/);
+    expect(up.body.destroyed).toBe(true);
+  });
+
+  it('leaves no temporary file behind when storing a manifest fails', async () => {
+    const cache = newCache();
+    await cache.ready;
+    jest.spyOn(cache.store, 'writeType').mockRejectedValueOnce(new Error('ENOSPC: no space left on device'));
+    const body = Buffer.from('{"schemaVersion":2,"x":1}');
+    await expect(cache.putManifest(hex(body), body, 'application/vnd.oci.image.manifest.v1+json')).rejects.toThrow(/ENOSPC/);
+    expect(fs.readdirSync(cache.store.tmpDir)).toEqual([]);
+    expect(await cache.find(hex(body))).toBeUndefined();
+  });
+
+  it('keeps answering lookups when a damaged file found at start cannot be removed', async () => {
+    const first = newCache();
+    const good = Buffer.from('still good');
+    await store(first, good);
+    await first.close(100);
+    const damagedKey = hex(Buffer.from('was longer'));
+    fs.writeFileSync(first.store.blobPath(damagedKey), 'was');
+    jest.spyOn(BlobStore.prototype, 'remove').mockRejectedValue(new Error('EACCES: permission denied'));
+    const second = newCache(1024 * 1024, first.store.dir);
+    await second.ready;
+    expect(await second.find(damagedKey)).toBeUndefined();
+    expect(await second.find(damagedKey)).toBeUndefined();
+    expect((await second.find(hex(good)))?.size).toBe(good.length);
+  });
+});
