@@ -40,7 +40,7 @@ export class RegistryAuthorizer implements Authorizer {
 
   async authorize(request: UpstreamRequest): Promise<string | undefined> {
     const challenge = this.options.challenges.get(this.options.upstream.host);
-    const authorization = challenge && (await this.answer(challenge, request));
+    const authorization = challenge && (await this.answer(challenge));
     this.sent.set(request, authorization?.sent ?? { kind: 'none' });
     return authorization?.header;
   }
@@ -56,7 +56,7 @@ export class RegistryAuthorizer implements Authorizer {
     return !(sent.kind === 'basic' && challenge.scheme === 'basic');
   }
 
-  private async answer(challenge: Challenge, request: UpstreamRequest): Promise<{ header: string; sent: Sent } | undefined> {
+  private async answer(challenge: Challenge): Promise<{ header: string; sent: Sent } | undefined> {
     const credentials = this.options.credentials;
     if (challenge.scheme === 'basic') {
       const secret = credentials?.password ?? credentials?.refreshToken;
@@ -64,7 +64,10 @@ export class RegistryAuthorizer implements Authorizer {
       return { header: `Basic ${Buffer.from(`${credentials.username ?? ''}:${secret}`).toString('base64')}`, sent: { kind: 'basic' } };
     }
     const key = this.tokenKey(challenge);
-    const token = await this.options.tokens.get(key, () => this.fetchToken(key, request.signal));
+    // The fetch is shared by every request waiting on this key (single-flight): it must not
+    // carry one client's signal, or that client leaving fails them all. The token client's
+    // own timeout bounds it.
+    const token = await this.options.tokens.get(key, () => this.fetchToken(key));
     return { header: `Bearer ${token}`, sent: { kind: 'bearer', key, token } };
   }
 
@@ -74,12 +77,12 @@ export class RegistryAuthorizer implements Authorizer {
     return { realm, service: challenge.params.service ?? '', scope, identity: credentialIdentity(this.options.credentials) };
   }
 
-  private async fetchToken(key: TokenKey, signal: AbortSignal | undefined): Promise<IssuedToken> {
+  private async fetchToken(key: TokenKey): Promise<IssuedToken> {
     const host = this.options.upstream.host;
     const credentials = this.options.credentials;
     checkRealm(key.realm, this.options.upstream, credentials !== undefined);
     try {
-      return await (this.options.fetch ?? fetchToken)({ realm: key.realm, service: key.service, scopes: key.scope.split(' '), credentials, signal });
+      return await (this.options.fetch ?? fetchToken)({ realm: key.realm, service: key.service, scopes: key.scope.split(' '), credentials });
     } catch (err) {
       if (!(err instanceof TokenError)) throw err;
       const retryAfter = String(this.options.retryAfterSeconds ?? 10);
