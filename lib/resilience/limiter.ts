@@ -44,6 +44,8 @@ export class DownloadLimiter {
 
   /** Waits for a slot; rejects with 503 when the queue is full, the wait is too long or `signal` aborts. */
   acquire(signal?: AbortSignal): Promise<Release> {
+    // An abort event already fired will not fire again: the client left before asking.
+    if (signal?.aborted) return Promise.reject(signal.reason as Error);
     if (this.active < this.policy.concurrent) return Promise.resolve(this.take());
     if (this.waiting.length >= this.policy.queued) return Promise.reject(busy('the download queue is full'));
     return new Promise<Release>((resolve, reject) => {

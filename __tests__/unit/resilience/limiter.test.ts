@@ -47,4 +47,15 @@ describe('DownloadLimiter', () => {
     await expect(waiting).rejects.toThrow('client left');
     expect(limiter.queued).toBe(0);
   });
+
+  it('refuses at once a client that left before asking, taking no slot and no place in the queue', async () => {
+    const limiter = new DownloadLimiter({ concurrent: 1, queued: 1, maxWaitMs: 10_000 });
+    const controller = new AbortController();
+    controller.abort(new Error('client left'));
+    await expect(limiter.acquire(controller.signal)).rejects.toThrow('client left');
+    const held = await limiter.acquire();
+    await expect(limiter.acquire(controller.signal)).rejects.toThrow('client left');
+    expect(limiter.queued).toBe(0);
+    held();
+  });
 });
