@@ -13,7 +13,8 @@ export interface ByteRange {
  */
 export function parseRange(header: string | undefined, size: number): ByteRange | 'unsatisfiable' | undefined {
   if (header === undefined) return undefined;
-  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  // Range units are case-insensitive (RFC 9110 section 14.1): `Bytes=0-` is a byte range.
+  const match = /^bytes=(\d*)-(\d*)$/i.exec(header.trim());
   if (!match || (match[1] === '' && match[2] === '')) return undefined;
   const first = match[1] === '' ? undefined : Number(match[1]);
   const last = match[2] === '' ? undefined : Number(match[2]);

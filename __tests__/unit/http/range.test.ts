@@ -7,6 +7,9 @@ describe('parseRange', () => {
     ['bytes=90-200', { start: 90, end: 99 }],
     ['bytes=-10', { start: 90, end: 99 }],
     ['bytes=-500', { start: 0, end: 99 }],
+    // The unit is case-insensitive (RFC 9110 section 14.1).
+    ['Bytes=0-', { start: 0, end: 99 }],
+    ['BYTES=-10', { start: 90, end: 99 }],
   ])('reads %s of a 100-byte blob', (header, expected) => {
     expect(parseRange(header, 100)).toEqual(expected);
   });
