@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
-import { isLoopbackAddress } from '../../lib/admin/auth-endpoint';
+import { isLoopbackAddress, isLoopbackHost } from '../../lib/admin/auth-endpoint';
 import { formatCredentialFile } from '../../lib/auth/credential-file';
 import { registryDir } from '../../lib/auth/credential-source';
 import { writeSecretFile } from '../../lib/auth/secret-file';
@@ -81,6 +81,20 @@ describe('GET /auth (overlaybd http credential mode)', () => {
     expect(JSON.stringify(res.body)).not.toMatch(/s3cret|eyJ/);
   });
 
+  it.each(['localhost', 'localhost:8578', '127.0.0.1:8578', '[::1]:8578'])('answers a request addressed to %s', async (host) => {
+    const res = await request(app).get('/auth').set('Host', host).query({ remote_url: blobUrl(`http://${PRIVATE}`) });
+    expect(res.status).toBe(200);
+  });
+
+  it.each(['rebind.attacker.example', 'rebind.attacker.example:8578', '127.0.0.1.attacker.example:8578'])(
+    'answers 403 to a request addressed to %s (DNS rebinding), with no credential in the body',
+    async (host) => {
+      const res = await request(app).get('/auth').set('Host', host).query({ remote_url: blobUrl(`http://${PRIVATE}`) });
+      expect(res.status).toBe(403);
+      expect(JSON.stringify(res.body)).not.toContain('s3cret');
+    },
+  );
+
   it('answers 404 without remote_url', async () => {
     expect((await request(app).get('/auth')).status).toBe(404);
   });
@@ -104,5 +118,14 @@ describe('isLoopbackAddress', () => {
   });
   it.each(['192.0.2.2', '::ffff:10.0.0.1', 'fd00::2', '', '127.0.0.1.evil', '::ffff:128.0.0.1'])('refuses %p', (address) => {
     expect(isLoopbackAddress(address)).toBe(false);
+  });
+});
+
+describe('isLoopbackHost', () => {
+  it.each(['localhost', 'LOCALHOST:80', '127.0.0.1', '127.9.9.9:8578', '[::1]', '[::1]:8578'])('accepts %s', (host) => {
+    expect(isLoopbackHost(host)).toBe(true);
+  });
+  it.each([undefined, '', 'example.com', 'localhost.example.com', '127.0.0.1.nip.io', '[::2]:80', 'localhost:80:80', '[::1]x'])('refuses %p', (host) => {
+    expect(isLoopbackHost(host)).toBe(false);
   });
 });

@@ -19,7 +19,8 @@ export interface AuthEndpointOptions {
  * /etc/overlaybd/overlaybd.json). overlaybd reads layer data straight from
  * the registry and asks here for the username and password of the blob's
  * host; the answer is `{"traceId","success":true,"data":{"auths":{host:{username,password}}}}`.
- * Only loopback clients are served (403 otherwise), only declared registries
+ * Only loopback clients whose Host header is a loopback name are served (403
+ * otherwise: DNS rebinding), only declared registries
  * (404 otherwise), with the credentials the proxy's `.login` names.
  */
 export function authEndpoint(options: AuthEndpointOptions): Router {
@@ -29,6 +30,7 @@ export function authEndpoint(options: AuthEndpointOptions): Router {
     const traceId = req.get('x-request-id') ?? randomUUID();
     res.setHeader('Cache-Control', 'no-store');
     if (!isLoopback(req)) return fail(res, 403, traceId, 'the credential endpoint serves loopback clients only');
+    if (!isLoopbackHost(req.headers.host)) return fail(res, 403, traceId, 'the credential endpoint answers only requests addressed to localhost or a loopback address');
     const upstream = upstreamOf(req.query.remote_url, options.upstreams);
     if (!upstream) return fail(res, 404, traceId, 'remote_url does not name a registry this mirror serves');
     if (!source) return fail(res, 404, traceId, 'no .login credentials are configured');
@@ -75,6 +77,20 @@ function asUserPassword(credentials: Credentials): { username: string; password:
 
 function isLoopback(req: Request): boolean {
   return isLoopbackAddress(req.socket.remoteAddress ?? '');
+}
+
+/**
+ * True when the Host header names this machine by a loopback name: `localhost`,
+ * 127.0.0.0/8 or `[::1]`, with an optional port. A web page on a DNS name that
+ * its owner rebinds to 127.0.0.1 reaches the endpoint from a local browser
+ * with a loopback socket, but its Host header still carries that DNS name.
+ */
+export function isLoopbackHost(host: string | undefined): boolean {
+  if (host === undefined) return false;
+  const match = /^(\[[^\]]*\]|[^:]*)(?::\d{1,5})?$/.exec(host.trim().toLowerCase());
+  const name = match?.[1];
+  if (name === undefined) return false;
+  return name === 'localhost' || name === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
 }
 
 /** True for 127.0.0.0/8, ::1 and IPv4-mapped 127.x: the addresses of this machine's own processes. */
