@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { readIfExists, writeFileAtomic } from './atomic-write';
 import { HOSTS_TOML_MARKER } from './hosts-toml';
@@ -37,7 +38,7 @@ export interface InstallResult {
 /**
  * Installs `content` as `<hostsDir>/<registry>/hosts.toml`. A file there that
  * lifec-mirror did not write (no marker line) is first copied to
- * `hosts.toml.lifec-backup-<time>`, so a hand-written configuration is never
+ * `hosts.toml.lifec-backup-<time>` with the same mode, so a hand-written configuration is never
  * lost; both writes are atomic.
  *
  * @param now milliseconds since the epoch, for the backup name
@@ -49,7 +50,9 @@ export async function installHostsToml(hostsDir: string, registry: string, conte
   let backup: string | undefined;
   if (existing !== undefined && !existing.startsWith(HOSTS_TOML_MARKER)) {
     backup = `${file}.lifec-backup-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
-    await writeFileAtomic(backup, existing);
+    // The hand-written file may hold `header.authorization`: the copy keeps its permissions.
+    const { mode } = await fs.stat(file);
+    await writeFileAtomic(backup, existing, mode & 0o777);
   }
   await writeFileAtomic(file, content);
   return { file, outcome: 'written', backup };

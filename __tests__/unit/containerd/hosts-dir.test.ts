@@ -39,6 +39,15 @@ describe('hosts directory', () => {
     expect(fs.readdirSync(path.dirname(file)).sort()).toEqual(['hosts.toml', 'hosts.toml.lifec-backup-2024-01-02T12-00-00-000Z']);
   });
 
+  test('the backup keeps the mode of a hand-written file that may hold an authorization header', async () => {
+    const file = path.join(dir, 'private.example', 'hosts.toml');
+    fs.mkdirSync(path.dirname(file));
+    fs.writeFileSync(file, '[host."https://private.example"]\n  [host."https://private.example".header]\n    authorization = "Basic c2VjcmV0"\n', { mode: 0o600 });
+    fs.chmodSync(file, 0o600);
+    const result = await installHostsToml(dir, 'private.example', OURS, NOON);
+    expect(fs.statSync(result.backup ?? '').mode & 0o777).toBe(0o600);
+  });
+
   test('replaces its own earlier file without a backup', async () => {
     await installHostsToml(dir, 'r.example', OURS, NOON);
     const result = await installHostsToml(dir, 'r.example', OURS.replace('"pull"', '"pull", "resolve"'), NOON);
