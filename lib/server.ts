@@ -53,6 +53,8 @@ export async function startServer(mirror: MirrorRouter, logger: Logger, address?
       resolve();
     });
   });
+  // Without a listener an accept error (EMFILE under load) would crash the process; Node keeps accepting after it.
+  server.on('error', (error: Error) => logger.error({ err: error.message }, 'mirror: server error'));
   const bound = server.address() as AddressInfo;
   const listen = { host: bound.address, port: bound.port };
   const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;

@@ -55,6 +55,20 @@ describe('graceful shutdown', () => {
   });
 });
 
+describe('server errors', () => {
+  it('logs an accept error (how Node reports EMFILE) instead of crashing, and keeps serving', async () => {
+    const server = await startServer(createMirror({ runmd: basicRunmd(['http://127.0.0.1:9']) }), createLogger({ level: 'silent' }), { host: '127.0.0.1', port: 0 });
+    try {
+      // node:net emits an accept failure as 'error' on the server; unheard, it throws.
+      const accept = Object.assign(new Error('accept EMFILE'), { code: 'EMFILE', syscall: 'accept' });
+      expect(() => server.server.emit('error', accept)).not.toThrow();
+      expect((await fetch(`${server.url}/v2/`)).status).toBeLessThan(500);
+    } finally {
+      await server.close(1000);
+    }
+  });
+});
+
 describe('connection limit', () => {
   it('refuses connections past .connections and accepts again once one closes', async () => {
     const runmd = basicRunmd(['http://127.0.0.1:9']).replace('+ .proxy localhost:0', '+ .proxy localhost:0\n: .connections 1');
