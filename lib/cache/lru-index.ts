@@ -60,6 +60,8 @@ export class LruIndex {
    * and returns them (the caller deletes the files). `keep` is never chosen.
    */
   evictTo(maxBytes: number, keep?: string): IndexEntry[] {
+    // Called after every add: under the cap (the usual case) copies nothing.
+    if (this.total <= maxBytes) return [];
     const evicted: IndexEntry[] = [];
     for (const entry of [...this.entries.values()]) {
       if (this.total <= maxBytes) break;
