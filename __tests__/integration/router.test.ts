@@ -140,6 +140,24 @@ describe('the compiled router', () => {
     expect(res.body.errors[0].code).toBe('UNSUPPORTED');
   });
 
+  it('answers HEAD by digest with the digest asked for, whatever Docker-Content-Digest the upstream sends', async () => {
+    const wrong = `sha256:${'c'.repeat(64)}`;
+    const liar = await startFakeUpstream((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/vnd.oci.image.manifest.v1+json', 'Docker-Content-Digest': wrong, 'Content-Length': MANIFEST.length });
+      res.end();
+    });
+    const m = createMirror({ runmd: basicRunmd([liar.url]) });
+    try {
+      const res = await request(express().use(m)).head(`/v2/a/manifests/${MANIFEST_DIGEST}`);
+      expect(res.status).toBe(200);
+      expect(liar.requests[0]?.method).toBe('HEAD');
+      expect(res.headers['docker-content-digest']).toBe(MANIFEST_DIGEST);
+    } finally {
+      await m.close();
+      await liar.close();
+    }
+  });
+
   it('refuses a manifest whose bytes do not match the digest asked for', async () => {
     const other = `sha256:${'b'.repeat(64)}`;
     const liar = await startFakeUpstream((_req, res) => {

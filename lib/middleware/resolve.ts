@@ -63,7 +63,7 @@ export const resolvePlugin: PluginDefinition = {
         return;
       }
       if (produced) upstream.body.resume();
-      ctx.manifest = produced ? producedManifest(produced) : head ? describeHead(upstream) : await readManifest(ctx, upstream);
+      ctx.manifest = produced ? producedManifest(produced) : head ? describeHead(ctx, upstream) : await readManifest(ctx, upstream);
       if (asked) await manifests.remember(asked, ctx.manifest);
       next();
     };
@@ -97,12 +97,14 @@ function fetchManifest(ctx: MirrorContext, req: Request, extraTypes: readonly st
   return ctx.client.send({ method: head ? 'HEAD' : 'GET', path, headers, signal: ctx.signal }, ctx.authorizer);
 }
 
-function describeHead(upstream: UpstreamResponse): ResolvedManifest {
+function describeHead(ctx: MirrorContext, upstream: UpstreamResponse): ResolvedManifest {
   // A HEAD answer has no body, but node:http hands its socket back to the
   // keep-alive pool only once the response was read to its end: unread, every
   // HEAD left one connection open and the next one dialled a new one.
   upstream.body.resume();
-  const digest = headerValue(upstream, Header.contentDigest);
+  // By digest, the only digest the client may be told is the one it asked for
+  // (content addressability): a HEAD has no bytes to check the upstream's header against.
+  const digest = ctx.referenceKind === 'digest' && ctx.reference ? ctx.reference : headerValue(upstream, Header.contentDigest);
   const length = Number(headerValue(upstream, 'content-length'));
   return {
     status: upstream.status,
