@@ -30,7 +30,8 @@ export const runOverlaybdAuth: StepRunner = async (step, ctx) => {
   if (text === undefined) throw new PermanentStepError(`${file} does not exist: install the overlaybd snapshotter, or remove the .overlaybd-auth step`);
   const settings = parseSettings(text, file);
   const wanted = overlaybdCredentialConfig(address);
-  const current = settings.credentialConfig as Record<string, unknown> | undefined;
+  // Only an object's settings are kept: spreading a string or an array would write its characters or items as keys.
+  const current = isPlainObject(settings.credentialConfig) ? settings.credentialConfig : undefined;
   if (current?.mode === wanted.mode && current.path === wanted.path) {
     ctx.logger.info({ step: 'overlaybd-auth', file }, 'overlaybd already asks the mirror for credentials');
     return;
@@ -42,6 +43,10 @@ export const runOverlaybdAuth: StepRunner = async (step, ctx) => {
   ctx.logger.info({ step: 'overlaybd-auth', file, backup, path: wanted.path }, 'overlaybd now asks the mirror for credentials; restart overlaybd-tcmu to apply');
 };
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function parseSettings(text: string, file: string): Record<string, unknown> {
   let value: unknown;
   try {
@@ -49,8 +54,8 @@ function parseSettings(text: string, file: string): Record<string, unknown> {
   } catch (err) {
     throw new PermanentStepError(`${file} is not valid JSON (${(err as Error).message}); it was left unchanged`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (!isPlainObject(value)) {
     throw new PermanentStepError(`${file} does not hold a JSON object; it was left unchanged`);
   }
-  return value as Record<string, unknown>;
+  return value;
 }

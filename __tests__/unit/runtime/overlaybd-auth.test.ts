@@ -51,6 +51,13 @@ describe('.overlaybd-auth', () => {
     expect(fs.readFileSync(path.join(home, backups[0]!), 'utf8')).toBe(original);
   });
 
+  it.each([['a string', 'file'], ['an array', ['file', '/x']], ['null', null]])('replaces a credentialConfig that is %s with the mirror settings only', async (_what, value) => {
+    fs.writeFileSync(file, JSON.stringify({ credentialConfig: value, ioEngine: 0 }));
+    await runOverlaybdAuth(step(), context());
+    const written = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    expect(written).toEqual({ credentialConfig: { mode: 'http', path: 'localhost:8578/auth' }, ioEngine: 0 });
+  });
+
   it('leaves a file that already points at the mirror untouched', async () => {
     const text = JSON.stringify({ credentialConfig: { mode: 'http', path: 'localhost:8578/auth' } });
     fs.writeFileSync(file, text);
