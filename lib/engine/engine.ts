@@ -52,10 +52,13 @@ export async function runEngine(config: MirrorConfig, options: EngineOptions): P
   const { ctx } = options;
   const backoff = options.backoff ?? defaultBackoff;
   const sleep = options.sleep ?? defaultSleep;
+  const whole = planRun(config);
   for (const planned of prepareRun(config, options.runners, options.startAt)) {
+    // `--id` skips steps on the first pass only: a `.loop` retry runs the whole event again.
+    const retried = { ...planned, steps: whole.find((p) => p.id === planned.id)?.steps ?? planned.steps };
     for (let attempt = 0; ; attempt++) {
       try {
-        if (await runEvent(planned, options)) return 'stopped';
+        if (await runEvent(attempt === 0 ? planned : retried, options)) return 'stopped';
         break;
       } catch (caught) {
         const err = caught as Error;

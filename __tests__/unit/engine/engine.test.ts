@@ -111,6 +111,12 @@ describe('runEngine', () => {
     expect(waits).toEqual([1000, 2000]);
   });
 
+  test('--id skips steps on the first pass only: a .loop retry runs the whole event', async () => {
+    const { ran, runners } = recorder((step, call) => (step.input === 'three' && call === 1 ? new Error('network down') : undefined));
+    await runEngine(config, { runners, ctx: ctx(), startAt: 5, sleep: noWait });
+    expect(ran).toEqual(['three', 'two', 'three', 'http://127.0.0.1:5000']);
+  });
+
   test('without .loop, a failed step ends the run with its id and cause', async () => {
     const noLoop = compile(DOC.replace(': .loop\n', '').replace('+ .proxy localhost:8578', ''));
     const { runners } = recorder((step) => (step.input === 'three' ? new Error('disk full') : undefined));
