@@ -40,7 +40,18 @@ function dumpProxy(proxy: ProxySpec): string[] {
   return out;
 }
 
+/** Headers whose values are credentials (`.header Authorization Basic …` for a registry mirror). */
+const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
+
 function renderLine(line: Line): string {
-  if (line.key !== undefined) return `${line.key} .${line.name}${line.input ? ` ${line.input}` : ''}`;
-  return `.${line.name}${line.input ? ` ${line.input}` : ''}`;
+  const input = line.name === 'header' ? redactHeader(line.input) : line.input;
+  if (line.key !== undefined) return `${line.key} .${line.name}${input ? ` ${input}` : ''}`;
+  return `.${line.name}${input ? ` ${input}` : ''}`;
+}
+
+/** `.header <name> <value>`: the value of a credential header is not printed (dump output lands in terminals and tickets). */
+function redactHeader(input: string): string {
+  const match = /^(\S+)\s+\S/.exec(input);
+  if (!match?.[1] || !SECRET_HEADERS.has(match[1].toLowerCase())) return input;
+  return `${match[1]} [redacted]`;
 }

@@ -77,6 +77,23 @@ describe('engine numbering and dump', () => {
   });
 });
 
+describe('dump redaction', () => {
+  test('prints the value of a credential .header as [redacted], other headers as written', () => {
+    const withHeaders = compile(
+      DOC.replace(': .host localhost:8578, resolve, pull', ': .host localhost:8578, resolve, pull\n: .header Authorization Basic YWxpY2U6czNjcmV0\n: .header proxy-authorization Bearer tok-123\n: .header Cookie session=abc\n: .header X-Trace keep-me').replace(
+        '+ .proxy localhost:8578',
+        '',
+      ),
+    );
+    const text = dumpEngine(withHeaders);
+    expect(text).toMatch(/^\s+\.header Authorization \[redacted\]$/m);
+    expect(text).toMatch(/^\s+\.header proxy-authorization \[redacted\]$/m);
+    expect(text).toMatch(/^\s+\.header Cookie \[redacted\]$/m);
+    expect(text).toMatch(/^\s+\.header X-Trace keep-me$/m);
+    for (const secret of ['YWxpY2U6czNjcmV0', 'tok-123', 'session=abc']) expect(text).not.toContain(secret);
+  });
+});
+
 describe('runEngine', () => {
   test('runs the sequence in order and skips events the engine does not name', async () => {
     const { ran, runners } = recorder();
