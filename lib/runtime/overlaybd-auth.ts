@@ -51,8 +51,9 @@ function parseSettings(text: string, file: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch (err) {
-    throw new PermanentStepError(`${file} is not valid JSON (${(err as Error).message}); it was left unchanged`);
+  } catch {
+    // The parser's message quotes the file; a fixed one cannot echo a secret.
+    throw new PermanentStepError(`${file} is not valid JSON; it was left unchanged`);
   }
   if (!isPlainObject(value)) {
     throw new PermanentStepError(`${file} does not hold a JSON object; it was left unchanged`);

@@ -70,7 +70,7 @@ describe('.overlaybd-auth', () => {
     await expect(runOverlaybdAuth(step(), context())).rejects.toThrow(PermanentStepError);
     await expect(runOverlaybdAuth(step(), context())).rejects.toThrow(/does not exist: install the overlaybd snapshotter/);
     fs.writeFileSync(file, '{ not json');
-    await expect(runOverlaybdAuth(step(), context())).rejects.toThrow(/is not valid JSON .*left unchanged/);
+    await expect(runOverlaybdAuth(step(), context())).rejects.toThrow(/is not valid JSON; it was left unchanged$/);
     fs.writeFileSync(file, '[1]');
     await expect(runOverlaybdAuth(step(), context())).rejects.toThrow(/does not hold a JSON object/);
     expect(fs.readdirSync(home)).toEqual(['overlaybd.json']);
