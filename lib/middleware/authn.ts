@@ -23,18 +23,23 @@ export const authnPlugin: PluginDefinition = {
     }
     const { tokens, challenges } = deps.services.auth;
     const fetches = deps.services.metrics.tokenFetches;
+    // One counting fetcher per upstream, made once: counted here, where the upstream is known.
+    const fetchers = new Map(
+      deps.upstreams.all.map((u) => {
+        const fetch = (request: TokenRequest) =>
+          fetchToken(request).then(
+            (token) => (fetches.inc({ upstream: u.host, outcome: 'ok' }), token),
+            (err: unknown) => {
+              fetches.inc({ upstream: u.host, outcome: 'error' });
+              throw err;
+            },
+          );
+        return [u.host, fetch] as const;
+      }),
+    );
     return (_req, res, next) => {
       const ctx = mirrorContext(res);
-      const upstream = ctx.upstream.host;
-      // Counted here, where the upstream is known; the token cache makes these rare.
-      const fetch = (request: TokenRequest) =>
-        fetchToken(request).then(
-          (token) => (fetches.inc({ upstream, outcome: 'ok' }), token),
-          (err: unknown) => {
-            fetches.inc({ upstream, outcome: 'error' });
-            throw err;
-          },
-        );
+      const fetch = fetchers.get(ctx.upstream.host);
       ctx.authorizer = new RegistryAuthorizer({ upstream: ctx.upstream, repository: ctx.repository, credentials: ctx.credentials, tokens, challenges, fetch });
       next();
     };

@@ -35,7 +35,8 @@ export const resolvePlugin: PluginDefinition = {
       // A digest the mirror produced (a teleported index) exists only here; the
       // upstream is asked for the manifest it was made from, so access is still checked there.
       const produced = ctx.referenceKind === 'digest' ? deps.services.teleport.produced.get(ctx.upstream.host, ctx.repository, ctx.reference ?? '') : undefined;
-      const asked = produced ? undefined : manifestRequest(ctx, req, extraTypes, head);
+      const accept = mergeAccept(req.get('accept'), extraTypes);
+      const asked = produced ? undefined : manifestRequest(ctx, accept, head);
       const cached = asked && (await manifests.fresh(asked));
       if (cached) {
         ctx.manifest = cached;
@@ -43,7 +44,7 @@ export const resolvePlugin: PluginDefinition = {
       }
       let upstream: UpstreamResponse;
       try {
-        upstream = await fetchManifest(ctx, req, extraTypes, head, produced?.from);
+        upstream = await fetchManifest(ctx, req, accept, head, produced?.from);
       } catch (err) {
         const stale = asked && err instanceof UpstreamError ? await manifests.stale(asked, err.message) : undefined;
         if (!stale) throw err;
@@ -70,13 +71,13 @@ export const resolvePlugin: PluginDefinition = {
   },
 };
 
-function manifestRequest(ctx: MirrorContext, req: Request, extraTypes: readonly string[], head: boolean): ManifestRequest {
+function manifestRequest(ctx: MirrorContext, accept: string, head: boolean): ManifestRequest {
   return {
     host: ctx.upstream.host,
     repository: ctx.repository,
     reference: ctx.reference ?? '',
     referenceKind: ctx.referenceKind ?? 'tag',
-    accept: mergeAccept(req.get('accept'), extraTypes),
+    accept,
     head,
     requestId: ctx.requestId,
   };
@@ -90,9 +91,9 @@ export function mergeAccept(clientAccept: string | undefined, extraTypes: readon
   return missing.length === 0 ? accept : `${accept}, ${missing.join(', ')}`;
 }
 
-function fetchManifest(ctx: MirrorContext, req: Request, extraTypes: readonly string[], head: boolean, reference = ctx.reference): Promise<UpstreamResponse> {
+function fetchManifest(ctx: MirrorContext, req: Request, accept: string, head: boolean, reference = ctx.reference): Promise<UpstreamResponse> {
   const headers = forwardHeaders(req, ctx, []);
-  headers.accept = mergeAccept(req.get('accept'), extraTypes);
+  headers.accept = accept;
   const path = `/v2/${ctx.repository}/manifests/${reference ?? ''}`;
   return ctx.client.send({ method: head ? 'HEAD' : 'GET', path, headers, signal: ctx.signal }, ctx.authorizer);
 }
