@@ -39,19 +39,28 @@ function start(blob: Buffer, hooks: DownloadHooks): { download: Download; body: 
   return { body, download: new Download(hex(blob), blob.length, fd, body, hooks) };
 }
 
+/**
+ * Streams `blob` through a download with a reader along: the reader gets
+ * every byte (the last one included) while placing is still held back, and
+ * the download ends verified once placing finishes.
+ */
+async function expectEveryByteBeforePlacing(blob: Buffer): Promise<void> {
+  const hooks = gatedHooks();
+  const { download, body } = start(blob, hooks);
+  const read = readAlong(download).result;
+  body.end(blob);
+  await hooks.placing;
+  const result = await read;
+  expect(result.error).toBeUndefined();
+  expect(result.data.equals(blob)).toBe(true);
+  hooks.finish();
+  expect(await download.settled).toBe('verified');
+}
+
 describe('Download', () => {
   it('hands readers the last byte once the digest is verified, before the file is placed', async () => {
     const blob = Buffer.alloc(200_000, 3);
-    const hooks = gatedHooks();
-    const { download, body } = start(blob, hooks);
-    const read = readAlong(download).result;
-    body.end(blob);
-    await hooks.placing;
-    const result = await read;
-    expect(result.error).toBeUndefined();
-    expect(result.data.equals(blob)).toBe(true);
-    hooks.finish();
-    expect(await download.settled).toBe('verified');
+    await expectEveryByteBeforePlacing(blob);
   });
 
   it('never hands out the last byte of content that does not match its digest', async () => {
@@ -97,16 +106,7 @@ describe('Download when the disk takes fewer bytes than asked', () => {
   it('writes the rest after a short write, so the file holds every byte', async () => {
     const blob = Buffer.alloc(300_000, 5);
     shortWriteOnce(1000);
-    const hooks = gatedHooks();
-    const { download, body } = start(blob, hooks);
-    const read = readAlong(download).result;
-    body.end(blob);
-    await hooks.placing;
-    const result = await read;
-    expect(result.error).toBeUndefined();
-    expect(result.data.equals(blob)).toBe(true);
-    hooks.finish();
-    expect(await download.settled).toBe('verified');
+    await expectEveryByteBeforePlacing(blob);
   });
 
   it('fails the download when a write makes no progress', async () => {
