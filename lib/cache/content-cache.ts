@@ -4,6 +4,7 @@ import type { Clock } from '../middleware/plugin';
 import type { UpstreamResponse } from '../upstream/client';
 import { BlobStore } from './blob-store';
 import { Download, type DownloadState } from './download';
+import { HashWorkers } from './hash-workers';
 import { LruIndex, type IndexEntry } from './lru-index';
 import { StartupCheck } from './startup-check';
 
@@ -54,6 +55,7 @@ export class ContentCache {
   /** Downloads in progress, each with the promise of its clean-up. */
   private readonly running = new Map<Download, Promise<void>>();
   private readonly check: StartupCheck;
+  private readonly hashers = new HashWorkers();
   private readonly events: CacheEvents;
   /** Set when the directory cannot be used: the mirror then works as a plain proxy. */
   private broken?: Error;
@@ -169,6 +171,7 @@ export class ContentCache {
       await all;
     }
     clearTimeout(timer);
+    await this.hashers.close();
   }
 
   private async startDownload(key: string, fetch: () => Promise<UpstreamResponse>, answer: (s: BlobSource) => void): Promise<Download | undefined> {
@@ -188,7 +191,7 @@ export class ContentCache {
         throw error;
       },
     );
-    const download = new Download(key, size, fd, response.body, {
+    const download = new Download(key, size, fd, response.body, this.hashers.job(fd), {
       place: (d, hex) => this.finish(d, temp, hex),
       discard: () => fs.promises.rm(temp, { force: true }).catch(() => undefined),
     });

@@ -3,8 +3,8 @@ import type { Writable } from 'node:stream';
 
 /** Bytes per read: large reads keep syscalls per GiB low. */
 const CHUNK = 1024 * 1024;
-/** Buffers per response: one being read while the others are being written. */
-const BUFFERS = 3;
+/** Chunks per response being read or written at once: one being read while the others are being written. */
+const IN_FLIGHT = 3;
 
 /**
  * A file being sent: complete, or still growing (a download in progress).
@@ -15,6 +15,11 @@ export interface RangeSource {
   readable(): number | Error;
   /** Calls `callback` once when more may be readable; returns a function that cancels it. */
   onProgress(callback: () => void): () => void;
+  /**
+   * Readable bytes from `position` (up to `end`, exclusive) that are still
+   * in memory, to send without reading the file; `undefined` when not.
+   */
+  bytesAt?(position: number, end: number): Buffer | undefined;
 }
 
 /** A complete file: everything is readable at once. */
@@ -30,8 +35,10 @@ export const completeFile = (fd: number): RangeSource => ({
  * taken their bytes (the write callback). A file stream allocates a new buffer per read instead:
  * 256 MiB of short-lived buffers per 256 MiB blob, which made V8 run a full
  * mark-compact every ~64 MiB (external memory pressure) and cost more CPU
- * than the copying itself. Backpressure is the buffer count: at most
- * `BUFFERS` MiB wait in a slow client's socket.
+ * than the copying itself. Bytes the source still holds in memory (a
+ * download's newest chunks) are sent as they are, without a read.
+ * Backpressure is the number of chunks in flight: at most `IN_FLIGHT` wait
+ * in a slow client's socket.
  *
  * Resolves once the response is finished; on a read error, a file shorter
  * than expected or a client that went away, destroys `res` and rejects (the
@@ -43,7 +50,7 @@ export function sendFileRange(source: RangeSource, res: Writable, start: number,
   return new Promise((resolve, reject) => {
     let cancelWait: (() => void) | undefined;
     const free: Buffer[] = [];
-    let allocated = 0;
+    let inFlight = 0;
     let position = start;
     let sent = 0;
     let reading = false;
@@ -69,14 +76,20 @@ export function sendFileRange(source: RangeSource, res: Writable, start: number,
       if (!res.writableFinished) failure ??= prematureClose();
       settle();
     };
-    const nextBuffer = (): Buffer | undefined => {
-      if (free.length > 0) return free.pop();
-      if (allocated === BUFFERS) return undefined;
-      allocated += 1;
-      return Buffer.allocUnsafeSlow(Math.min(CHUNK, end - start + 1));
+    /** Writes a chunk; `buffer` (a read buffer) is reused once the socket took it. */
+    const send = (chunk: Buffer, buffer?: Buffer): void => {
+      position += chunk.length;
+      res.write(chunk, (writeError) => {
+        if (writeError) return;
+        inFlight -= 1;
+        sent += chunk.length;
+        if (buffer) free.push(buffer);
+        pump();
+      });
+      if (position > end) res.end();
     };
     const pump = (): void => {
-      if (reading || failure || position > end || cancelWait) return;
+      if (reading || failure || position > end || cancelWait || inFlight === IN_FLIGHT) return;
       const limit = source.readable();
       if (limit instanceof Error) return fail(limit);
       if (position >= limit) {
@@ -86,8 +99,14 @@ export function sendFileRange(source: RangeSource, res: Writable, start: number,
         });
         return;
       }
-      const buffer = nextBuffer();
-      if (!buffer) return;
+      inFlight += 1;
+      const held = source.bytesAt?.(position, Math.min(end + 1, limit));
+      if (held) {
+        send(held);
+        return pump();
+      }
+      // At most IN_FLIGHT buffers ever exist: one per chunk in flight.
+      const buffer = free.pop() ?? Buffer.allocUnsafeSlow(Math.min(CHUNK, end - start + 1));
       reading = true;
       const length = Math.min(buffer.length, end - position + 1, limit - position);
       fs.read(source.fd, buffer, 0, length, position, (error, bytesRead) => {
@@ -95,15 +114,8 @@ export function sendFileRange(source: RangeSource, res: Writable, start: number,
         if (failure) return settle();
         if (error) return fail(error);
         if (bytesRead === 0) return fail(new Error(`file ended at byte ${position}, before byte ${end}`));
-        position += bytesRead;
         // The socket holds this view until the write callback; only then is the buffer reused.
-        res.write(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead), (writeError) => {
-          if (writeError) return;
-          sent += bytesRead;
-          free.push(buffer);
-          pump();
-        });
-        if (position > end) res.end();
+        send(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead), buffer);
         pump();
       });
     };

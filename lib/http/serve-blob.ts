@@ -82,5 +82,6 @@ export function downloadSource(download: Download): RangeSource {
       download.once('progress', callback);
       return () => download.off('progress', callback);
     },
+    bytesAt: (position, end) => download.bytesAt(position, end),
   };
 }

@@ -4,10 +4,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Download, type DownloadHooks } from '../../../lib/cache/download';
+import { HashWorkers } from '../../../lib/cache/hash-workers';
 import { readAlong } from './read-along';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifec-download-'));
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const hashers = new HashWorkers();
+afterAll(async () => {
+  await hashers.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 const hex = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
@@ -33,11 +38,14 @@ function gatedHooks(fail = false): DownloadHooks & { placing: Promise<void>; fin
   return hooks;
 }
 
-function start(blob: Buffer, hooks: DownloadHooks): { download: Download; body: PassThrough } {
+function start(blob: Buffer, hooks: DownloadHooks, key = hex(blob), flags = 'wx+'): { download: Download; body: PassThrough } {
   const body = new PassThrough();
-  const fd = fs.openSync(path.join(dir, `${hex(blob)}-${Math.random()}`), 'wx+');
-  return { body, download: new Download(hex(blob), blob.length, fd, body, hooks) };
+  const file = path.join(dir, `${key}-${Math.random()}`);
+  if (flags === 'r') fs.writeFileSync(file, '');
+  const fd = fs.openSync(file, flags);
+  return { body, download: new Download(key, blob.length, fd, body, hashers.job(fd), hooks) };
 }
+
 
 /**
  * Streams `blob` through a download with a reader along: the reader gets
@@ -66,9 +74,7 @@ describe('Download', () => {
   it('never hands out the last byte of content that does not match its digest', async () => {
     const blob = Buffer.alloc(200_000, 3);
     const hooks = gatedHooks();
-    const body = new PassThrough();
-    const fd = fs.openSync(path.join(dir, 'mismatch'), 'wx+');
-    const download = new Download(hex(Buffer.from('other')), blob.length, fd, body, hooks);
+    const { download, body } = start(blob, hooks, hex(Buffer.from('other')));
     const read = readAlong(download).result;
     body.end(blob);
     const result = await read;
@@ -93,32 +99,52 @@ describe('Download', () => {
   });
 });
 
-describe('Download when the disk takes fewer bytes than asked', () => {
-  afterEach(() => jest.restoreAllMocks());
-
-  /** Makes the next writev(2) write only `take` bytes of the first buffer, without an error. */
-  function shortWriteOnce(take: number): void {
-    const real = fs.writev;
-    jest.spyOn(fs, 'writev').mockImplementationOnce(((fd: number, buffers: Buffer[], position: number, cb: never) =>
-      real(fd, [buffers[0]!.subarray(0, take)], position, cb)) as typeof fs.writev);
-  }
-
-  it('writes the rest after a short write, so the file holds every byte', async () => {
-    const blob = Buffer.alloc(300_000, 5);
-    shortWriteOnce(1000);
-    await expectEveryByteBeforePlacing(blob);
-  });
-
-  it('fails the download when a write makes no progress', async () => {
+describe('Download when the file cannot be written', () => {
+  it('fails the download and its readers, and removes the file', async () => {
     const blob = Buffer.alloc(300_000, 6);
-    shortWriteOnce(0);
     const hooks = gatedHooks();
-    const { download, body } = start(blob, hooks);
+    // A descriptor open for reading only: the hashing thread's write fails (EBADF).
+    const { download, body } = start(blob, hooks, hex(blob), 'r');
     const read = readAlong(download).result;
     body.end(blob);
     const result = await read;
-    expect(result.error?.message).toMatch(/short write/);
+    expect(result.error).toBeDefined();
+    expect(result.data.length).toBe(0);
     expect(await download.settled).toBe('failed');
+    expect(download.error?.message).toMatch(/EBADF|bad file descriptor/i);
     expect(hooks.discarded).toBe(true);
+  });
+});
+
+describe('Download in memory', () => {
+  it('serves its newest chunks from memory, never past what is readable', async () => {
+    const blob = Buffer.alloc(64 * 1024, 1);
+    blob.fill(2, 32 * 1024);
+    const hooks = gatedHooks();
+    const { download, body } = start(blob, hooks);
+    body.write(blob.subarray(0, 32 * 1024));
+    await new Promise((resolve) => download.once('progress', resolve));
+    expect(download.bytesAt(0, blob.length)?.equals(blob.subarray(0, 32 * 1024))).toBe(true);
+    expect(download.bytesAt(100, 200)?.equals(blob.subarray(100, 200))).toBe(true);
+    // Not received yet.
+    expect(download.bytesAt(32 * 1024, blob.length)).toBeUndefined();
+    body.end(blob.subarray(32 * 1024));
+    await hooks.placing;
+    // Verified: the last byte too.
+    expect(download.bytesAt(blob.length - 1, blob.length)?.[0]).toBe(2);
+    hooks.finish();
+    expect(await download.settled).toBe('verified');
+  });
+
+  it('holds back the last byte of a download that is not verified yet', async () => {
+    const blob = Buffer.alloc(1000, 4);
+    const hooks = gatedHooks();
+    const { download, body } = start(blob, hooks, hex(Buffer.from('other')));
+    body.write(blob);
+    await new Promise((resolve) => download.once('progress', resolve));
+    expect(download.bytesAt(0, blob.length)?.length).toBe(blob.length - 1);
+    expect(download.bytesAt(blob.length - 1, blob.length)).toBeUndefined();
+    body.end();
+    expect(await download.settled).toBe('failed');
   });
 });

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { completeFile, sendFileRange } from '../../../lib/http/send-file';
+import { completeFile, sendFileRange, type RangeSource } from '../../../lib/http/send-file';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifec-send-file-'));
 const file = path.join(dir, 'blob');
@@ -17,14 +17,19 @@ interface Outcome {
 }
 
 /** A server that answers every request with `range` of the file (or of `length` claimed bytes). */
-async function serve(start: number, end: number, claimed = end - start + 1): Promise<{ url: string; outcome: Promise<Outcome>; close(): Promise<void> }> {
+async function serve(
+  start: number,
+  end: number,
+  claimed = end - start + 1,
+  source: (fd: number) => RangeSource = completeFile,
+): Promise<{ url: string; outcome: Promise<Outcome>; close(): Promise<void> }> {
   let report: (o: Outcome) => void = () => undefined;
   const outcome = new Promise<Outcome>((resolve) => (report = resolve));
   const server = http.createServer((_req, res) => {
     const fd = fs.openSync(file, 'r');
     res.setHeader('Content-Length', claimed);
     let sent = 0;
-    sendFileRange(completeFile(fd), res, start, end, (bytes) => (sent = bytes))
+    sendFileRange(source(fd), res, start, end, (bytes) => (sent = bytes))
       .then(() => report({ sent }), (error: Error) => report({ error, sent }))
       .finally(() => fs.closeSync(fd));
   });
@@ -97,6 +102,27 @@ describe('sendFileRange', () => {
     const outcome = await s.outcome;
     expect(outcome.error).toBeDefined();
     expect(outcome.sent).toBeLessThan(content.length);
+    await s.close();
+  });
+
+  it('sends the bytes its source holds in memory without reading them, in order with the rest', async () => {
+    // The middle MiB is "in memory", served in pieces of 100 000 bytes; the rest comes from the file.
+    const held = { from: 1024 * 1024, to: 2 * 1024 * 1024 };
+    let fromMemory = 0;
+    const source = (fd: number): RangeSource => ({
+      ...completeFile(fd),
+      bytesAt: (position, end) => {
+        if (position < held.from || position >= held.to) return undefined;
+        const piece = content.subarray(position, Math.min(end, held.to, position + 100_000));
+        fromMemory += piece.length;
+        return piece;
+      },
+    });
+    const s = await serve(0, content.length - 1, undefined, source);
+    const got = await get(s.url, true);
+    expect(got.body.equals(content)).toBe(true);
+    expect(fromMemory).toBe(held.to - held.from);
+    expect(await s.outcome).toEqual({ sent: content.length });
     await s.close();
   });
 });

@@ -1,0 +1,160 @@
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+
+/** Threads at most: one hash per download, and downloads are few (`.downloads`). */
+const MAX_WORKERS = 4;
+/** Bytes a job hands its worker at a time: the batches of a download's writer are up to about this size. */
+const STAGING_BYTES = 4 * 1024 * 1024;
+
+/** The share of the work of one download that runs in a worker. */
+export interface HashJob {
+  /** Hashes `chunks` and writes them to the file at `position`; resolves once the bytes are in the file. */
+  write(chunks: readonly Buffer[], position: number): Promise<void>;
+  /** The hex SHA-256 of everything written; the job is over after. */
+  digest(): Promise<string>;
+  /** Ends the job without a digest (a failed download). */
+  drop(): void;
+}
+
+interface Answer {
+  id: number;
+  digest?: string;
+  error?: { message: string; code?: string };
+}
+
+/** One worker thread and the requests it has not answered yet. */
+class HashWorker {
+  jobs = 0;
+  private readonly pending = new Map<number, { resolve(answer: Answer): void; reject(error: Error): void }>();
+  private readonly worker: Worker;
+
+  constructor(onStop: (stopped: HashWorker) => void) {
+    this.worker = new Worker(path.join(__dirname, 'hash-worker.js'));
+    // A worker waiting for work must not keep the process alive.
+    this.worker.unref();
+    this.worker.on('message', (answer: Answer) => this.answered(answer));
+    const stop = (error: Error): void => {
+      onStop(this);
+      for (const request of this.pending.values()) request.reject(error);
+      this.pending.clear();
+    };
+    this.worker.on('error', (error) => stop(new Error(`the hashing thread failed: ${error.message}`)));
+    this.worker.on('exit', (code) => stop(new Error(`the hashing thread stopped (exit code ${code})`)));
+  }
+
+  request(message: { id: number } & Record<string, unknown>): Promise<Answer> {
+    return new Promise((resolve, reject) => {
+      this.pending.set(message.id, { resolve, reject });
+      this.worker.postMessage(message);
+    });
+  }
+
+  post(message: Record<string, unknown>): void {
+    this.worker.postMessage(message);
+  }
+
+  terminate(): Promise<number> {
+    return this.worker.terminate();
+  }
+
+  private answered(answer: Answer): void {
+    const request = this.pending.get(answer.id);
+    if (!request) return;
+    this.pending.delete(answer.id);
+    if (answer.error) request.reject(Object.assign(new Error(answer.error.message), { code: answer.error.code }));
+    else request.resolve(answer);
+  }
+}
+
+/**
+ * Worker threads that hash cache downloads and write them to disk, so that
+ * the main thread only receives and sends (see lib/cache/hash-worker.js).
+ * Each job copies its bytes into a staging buffer shared with its worker:
+ * one copy, where handing over the chunks themselves (transferring their
+ * memory there and back) left the main thread more garbage to collect than
+ * the copy costs. Threads start with the first download and are spread over
+ * the downloads in progress, up to one fewer than the cores (at least one,
+ * at most {@link MAX_WORKERS}).
+ */
+export class HashWorkers {
+  private readonly workers: HashWorker[] = [];
+  /** Staging buffers of finished jobs, for the next ones. */
+  private readonly spare: SharedArrayBuffer[] = [];
+  private nextId = 1;
+
+  constructor(private readonly maxWorkers = Math.max(1, Math.min(MAX_WORKERS, os.availableParallelism() - 1))) {}
+
+  /** A job for the download written to descriptor `fd`. */
+  job(fd: number): HashJob {
+    const worker = this.leastBusy();
+    const job = this.nextId++;
+    const shared = this.spare.pop() ?? new SharedArrayBuffer(STAGING_BYTES);
+    const staging = Buffer.from(shared);
+    worker.jobs += 1;
+    worker.post({ op: 'open', job, staging: shared });
+    let open = true;
+    const end = (): void => {
+      if (!open) return;
+      open = false;
+      worker.jobs -= 1;
+      this.spare.push(shared);
+    };
+    return {
+      write: async (chunks, position) => {
+        let at = position;
+        for (const length of stage(chunks, staging)) {
+          await worker.request({ op: 'write', id: this.nextId++, job, fd, position: at, length });
+          at += length;
+        }
+      },
+      digest: async () => {
+        try {
+          return (await worker.request({ op: 'digest', id: this.nextId++, job })).digest ?? '';
+        } finally {
+          end();
+        }
+      },
+      drop: () => {
+        if (open) worker.post({ op: 'drop', job });
+        end();
+      },
+    };
+  }
+
+  /** Stops every thread; requests still waiting fail. */
+  async close(): Promise<void> {
+    await Promise.all(this.workers.splice(0).map((w) => w.terminate()));
+  }
+
+  private leastBusy(): HashWorker {
+    const idle = this.workers.reduce<HashWorker | undefined>((best, w) => (best && best.jobs <= w.jobs ? best : w), undefined);
+    if (idle && (idle.jobs === 0 || this.workers.length >= this.maxWorkers)) return idle;
+    const worker = new HashWorker((stopped) => {
+      const at = this.workers.indexOf(stopped);
+      if (at >= 0) this.workers.splice(at, 1);
+    });
+    this.workers.push(worker);
+    return worker;
+  }
+}
+
+/**
+ * Copies `chunks` into `staging` a buffer-full at a time, yielding the
+ * length of each fill (the caller hands it over before the next one).
+ */
+function* stage(chunks: readonly Buffer[], staging: Buffer): Generator<number> {
+  let filled = 0;
+  for (const chunk of chunks) {
+    for (let from = 0; from < chunk.length; ) {
+      const copied = chunk.copy(staging, filled, from);
+      filled += copied;
+      from += copied;
+      if (filled === staging.length) {
+        yield filled;
+        filled = 0;
+      }
+    }
+  }
+  if (filled > 0) yield filled;
+}
