@@ -56,10 +56,11 @@ export async function runBlobPhase(env: BenchEnv, rounds: number, results: Bench
         const run: BlobRun = { candidate: candidate.name, round, ...d, mibPerSecond: d.bytes / MiB / d.seconds };
         if (before && after) {
           run.mirrorCpuMs = after.cpuMs - before.cpuMs;
+          run.mirrorMainThreadMs = after.mainThreadMs - before.mainThreadMs;
           run.mirrorMinorFaults = after.minorFaults - before.minorFaults;
         }
         results.blobs.push(run);
-        const usage = run.mirrorCpuMs === undefined ? '' : `  (mirror CPU ${run.mirrorCpuMs} ms, ${run.mirrorMinorFaults} minor faults)`;
+        const usage = run.mirrorCpuMs === undefined ? '' : `  (mirror CPU ${run.mirrorCpuMs} ms, main thread ${run.mirrorMainThreadMs} ms, ${run.mirrorMinorFaults} minor faults)`;
         log(`  ${candidate.name.padEnd(18)} round ${round + 1}: ${d.seconds.toFixed(3)} s  ${run.mibPerSecond.toFixed(0)} MiB/s${usage}`);
         if (d.status !== 200 || d.bytes !== layer.size) {
           results.failures.push(`blob via ${candidate.name} round ${round + 1}: HTTP ${d.status}, ${d.bytes} bytes (want ${layer.size})`);

@@ -18,7 +18,7 @@ export interface MirrorProcess {
   peakRss(): number;
   /** Resident memory now (VmRSS), in bytes. */
   rss(): number;
-  /** CPU time (user + system, all threads) and minor page faults so far. */
+  /** CPU time (user + system: all threads, and the main thread alone) and minor page faults so far. */
   usage(): ProcessUsage;
   stop(): Promise<void>;
 }
@@ -26,14 +26,23 @@ export interface MirrorProcess {
 /** Counters of a process, from /proc/<pid>/stat. */
 export interface ProcessUsage {
   cpuMs: number;
+  /** The JavaScript thread's share of `cpuMs` (worker and libuv threads excluded). */
+  mainThreadMs: number;
   minorFaults: number;
 }
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
 function readUsage(pid: number): ProcessUsage {
+  const all = readStat(`/proc/${pid}/stat`);
+  // The main thread's task id is the process id (proc(5): /proc/[pid]/task).
+  const main = readStat(`/proc/${pid}/task/${pid}/stat`);
+  return { cpuMs: all.cpuMs, mainThreadMs: main.cpuMs, minorFaults: all.minorFaults };
+}
+
+function readStat(file: string): { cpuMs: number; minorFaults: number } {
   // Fields after the command name: state is field 3, minflt 10, utime 14, stime 15 (proc(5)).
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  const fields = fs.readFileSync(file, 'utf8').split(') ')[1]?.split(' ') ?? [];
   const field = (n: number): number => Number(fields[n - 3] ?? 0);
   return { cpuMs: (field(14) + field(15)) * TICK_MS, minorFaults: field(10) };
 }

@@ -34,7 +34,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   return {
     quick,
     largeMiB: quick ? 64 : 256,
-    blobRounds: quick ? 3 : 5,
+    blobRounds: quick ? 3 : 9,
     manifestRounds: quick ? 1 : 3,
     manifestSeconds: 2,
     ctrRounds: quick ? 1 : 2,

@@ -9,6 +9,7 @@ const table = (head: string[], rows: string[][]): string => {
 };
 
 const f = (n: number, digits = 2): string => (Number.isFinite(n) ? n.toFixed(digits) : '–');
+const optional = (n: number | undefined): string => (n === undefined ? '' : f(n, 0));
 
 /** The results as Markdown tables (the same text goes into docs/performance.md). */
 export function renderReport(results: BenchResults): string {
@@ -18,8 +19,8 @@ export function renderReport(results: BenchResults): string {
   if (blobs.length > 0) {
     out.push(`### Blob throughput (${mib.toFixed(0)} MiB layer, median of ${Math.max(...results.blobs.map((b) => b.round)) + 1} runs)`, '');
     out.push(table(
-      ['path', 'seconds', 'MiB/s', '× direct', 'mirror CPU ms'],
-      blobs.map((b) => [b.candidate, f(b.seconds, 3), f(b.mibPerSecond, 0), f(b.ratioToDirect), b.mirrorCpuMs === undefined ? '' : f(b.mirrorCpuMs, 0)]),
+      ['path', 'seconds', 'MiB/s', '× direct', 'mirror CPU ms', 'main thread ms'],
+      blobs.map((b) => [b.candidate, f(b.seconds, 3), f(b.mibPerSecond, 0), f(b.ratioToDirect), optional(b.mirrorCpuMs), optional(b.mirrorMainThreadMs)]),
     ), '');
   }
   const manifests = summarizeManifests(results);

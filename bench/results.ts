@@ -6,8 +6,9 @@ export interface BlobRun {
   bytes: number;
   seconds: number;
   mibPerSecond: number;
-  /** For the mirror: its CPU time and minor page faults during this download. */
+  /** For the mirror: its CPU time (all threads, and the main thread's share) and minor page faults during this download. */
   mirrorCpuMs?: number;
+  mirrorMainThreadMs?: number;
   mirrorMinorFaults?: number;
 }
 

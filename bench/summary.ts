@@ -9,6 +9,8 @@ export interface BlobSummary {
   ratioToDirect: number;
   /** Median CPU time of the mirror per download (mirror paths only). */
   mirrorCpuMs?: number;
+  /** Median CPU time of the mirror's main (JavaScript) thread per download. */
+  mirrorMainThreadMs?: number;
 }
 
 /** Medians over rounds of one path for one request kind and concurrency. */
@@ -33,7 +35,9 @@ export function summarizeBlobs(results: BenchResults): BlobSummary[] {
     const seconds = median(runs.map((r) => r.seconds));
     const cpu = runs.flatMap((r) => (r.mirrorCpuMs === undefined ? [] : [r.mirrorCpuMs]));
     const mirrorCpuMs = cpu.length > 0 ? median(cpu) : undefined;
-    return { candidate, seconds, mibPerSecond: results.largeLayerBytes / 1048576 / seconds, ratioToDirect: Number.NaN, mirrorCpuMs };
+    const main = runs.flatMap((r) => (r.mirrorMainThreadMs === undefined ? [] : [r.mirrorMainThreadMs]));
+    const mirrorMainThreadMs = main.length > 0 ? median(main) : undefined;
+    return { candidate, seconds, mibPerSecond: results.largeLayerBytes / 1048576 / seconds, ratioToDirect: Number.NaN, mirrorCpuMs, mirrorMainThreadMs };
   });
   const direct = rows.find((r) => r.candidate === 'direct');
   for (const row of rows) row.ratioToDirect = direct ? row.mibPerSecond / direct.mibPerSecond : Number.NaN;
