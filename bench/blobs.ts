@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import { curlDownload } from './curl';
+import { machineBusyMs } from './machine';
 import type { BlobRun, BenchResults } from './results';
 import type { BenchEnv, Candidate } from './setup';
 import { MiB, rotate } from './stats';
@@ -51,16 +52,18 @@ export async function runBlobPhase(env: BenchEnv, rounds: number, results: Bench
       const lease = await candidate.acquire();
       try {
         const before = lease.mirror?.usage();
+        const busyBefore = machineBusyMs();
         const d = await curlDownload(lease.endpoint.url + blobPath, env.clientHeaders);
+        const machineCpuMs = machineBusyMs() - busyBefore;
         const after = lease.mirror?.usage();
-        const run: BlobRun = { candidate: candidate.name, round, ...d, mibPerSecond: d.bytes / MiB / d.seconds };
+        const run: BlobRun = { candidate: candidate.name, round, ...d, mibPerSecond: d.bytes / MiB / d.seconds, machineCpuMs };
         if (before && after) {
           run.mirrorCpuMs = after.cpuMs - before.cpuMs;
           run.mirrorMainThreadMs = after.mainThreadMs - before.mainThreadMs;
           run.mirrorMinorFaults = after.minorFaults - before.minorFaults;
         }
         results.blobs.push(run);
-        const usage = run.mirrorCpuMs === undefined ? '' : `  (mirror CPU ${run.mirrorCpuMs} ms, main thread ${run.mirrorMainThreadMs} ms, ${run.mirrorMinorFaults} minor faults)`;
+        const usage = run.mirrorCpuMs === undefined ? `  (machine CPU ${machineCpuMs} ms)` : `  (machine CPU ${machineCpuMs} ms, mirror CPU ${run.mirrorCpuMs} ms, main thread ${run.mirrorMainThreadMs} ms, ${run.mirrorMinorFaults} minor faults)`;
         log(`  ${candidate.name.padEnd(18)} round ${round + 1}: ${d.seconds.toFixed(3)} s  ${run.mibPerSecond.toFixed(0)} MiB/s${usage}`);
         if (d.status !== 200 || d.bytes !== layer.size) {
           results.failures.push(`blob via ${candidate.name} round ${round + 1}: HTTP ${d.status}, ${d.bytes} bytes (want ${layer.size})`);

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import { findBinary } from '../__tests__/harness';
 
@@ -26,4 +27,16 @@ export function describeMachine(): Record<string, string | number> {
     containerd: version('containerd', ['--version']),
     curl: version('curl', ['--version']),
   };
+}
+
+/**
+ * CPU time every core of the machine spent busy so far (all processes,
+ * kernel work included), in ms: the first line of /proc/stat minus idle and
+ * iowait (proc(5); USER_HZ is 100).
+ */
+export function machineBusyMs(): number {
+  const [, ...ticks] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]?.trim().split(/\s+/) ?? [];
+  const values = ticks.slice(0, 8).map(Number);
+  const total = values.reduce((sum, v) => sum + v, 0);
+  return (total - (values[3] ?? 0) - (values[4] ?? 0)) * 10;
 }

@@ -6,6 +6,8 @@ export interface BlobRun {
   bytes: number;
   seconds: number;
   mibPerSecond: number;
+  /** CPU time all cores spent busy during the download (curl, the path, the registry, the kernel), in ms. */
+  machineCpuMs?: number;
   /** For the mirror: its CPU time (all threads, and the main thread's share) and minor page faults during this download. */
   mirrorCpuMs?: number;
   mirrorMainThreadMs?: number;

@@ -7,6 +7,8 @@ export interface BlobSummary {
   seconds: number;
   mibPerSecond: number;
   ratioToDirect: number;
+  /** Median CPU time of the whole machine per download. */
+  machineCpuMs?: number;
   /** Median CPU time of the mirror per download (mirror paths only). */
   mirrorCpuMs?: number;
   /** Median CPU time of the mirror's main (JavaScript) thread per download. */
@@ -37,7 +39,9 @@ export function summarizeBlobs(results: BenchResults): BlobSummary[] {
     const mirrorCpuMs = cpu.length > 0 ? median(cpu) : undefined;
     const main = runs.flatMap((r) => (r.mirrorMainThreadMs === undefined ? [] : [r.mirrorMainThreadMs]));
     const mirrorMainThreadMs = main.length > 0 ? median(main) : undefined;
-    return { candidate, seconds, mibPerSecond: results.largeLayerBytes / 1048576 / seconds, ratioToDirect: Number.NaN, mirrorCpuMs, mirrorMainThreadMs };
+    const machine = runs.flatMap((r) => (r.machineCpuMs === undefined ? [] : [r.machineCpuMs]));
+    const machineCpuMs = machine.length > 0 ? median(machine) : undefined;
+    return { candidate, seconds, mibPerSecond: results.largeLayerBytes / 1048576 / seconds, ratioToDirect: Number.NaN, machineCpuMs, mirrorCpuMs, mirrorMainThreadMs };
   });
   const direct = rows.find((r) => r.candidate === 'direct');
   for (const row of rows) row.ratioToDirect = direct ? row.mibPerSecond / direct.mibPerSecond : Number.NaN;
