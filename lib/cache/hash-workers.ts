@@ -28,6 +28,8 @@ class HashWorker {
   jobs = 0;
   private readonly pending = new Map<number, { resolve(answer: Answer): void; reject(error: Error): void }>();
   private readonly worker: Worker;
+  /** Why the thread is gone; requests made after that fail with it. */
+  private stopped?: Error;
 
   constructor(onStop: (stopped: HashWorker) => void) {
     this.worker = new Worker(path.join(__dirname, 'hash-worker.js'));
@@ -35,6 +37,7 @@ class HashWorker {
     this.worker.unref();
     this.worker.on('message', (answer: Answer) => this.answered(answer));
     const stop = (error: Error): void => {
+      this.stopped ??= error;
       onStop(this);
       for (const request of this.pending.values()) request.reject(error);
       this.pending.clear();
@@ -45,6 +48,7 @@ class HashWorker {
 
   request(message: { id: number } & Record<string, unknown>): Promise<Answer> {
     return new Promise((resolve, reject) => {
+      if (this.stopped) return reject(this.stopped);
       this.pending.set(message.id, { resolve, reject });
       this.worker.postMessage(message);
     });
@@ -54,8 +58,9 @@ class HashWorker {
     this.worker.postMessage(message);
   }
 
-  terminate(): Promise<number> {
-    return this.worker.terminate();
+  async terminate(): Promise<void> {
+    await this.worker.terminate();
+    this.stopped ??= new Error('the hashing thread stopped');
   }
 
   private answered(answer: Answer): void {

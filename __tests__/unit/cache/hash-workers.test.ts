@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { HashWorkers } from '../../../lib/cache/hash-workers';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifec-hash-workers-'));
+const pools: HashWorkers[] = [];
+afterAll(async () => {
+  for (const pool of pools) await pool.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function newPool(maxWorkers?: number): HashWorkers {
+  const pool = new HashWorkers(maxWorkers);
+  pools.push(pool);
+  return pool;
+}
+
+/** Bytes that differ everywhere, so a chunk written at the wrong offset shows. */
+const pattern = (length: number, seed: number): Buffer => Buffer.from(Array.from({ length }, (_, i) => (i * 7 + seed + (i >> 10)) & 0xff));
+
+describe('HashWorkers', () => {
+  it('hashes and writes each batch at its position, including batches larger than the staging buffer', async () => {
+    const pool = newPool();
+    const file = path.join(dir, 'blob');
+    const fd = fs.openSync(file, 'w+');
+    const job = pool.job(fd);
+    const first = [pattern(1000, 1), pattern(300_000, 2)];
+    // 9 MiB in one call: more than one staging buffer-full.
+    const second = [pattern(9 * 1024 * 1024, 3), pattern(5, 4)];
+    await job.write(first, 0);
+    await job.write(second, 301_000);
+    const digest = await job.digest();
+    fs.closeSync(fd);
+    const expected = Buffer.concat([...first, ...second]);
+    expect(digest).toBe(createHash('sha256').update(expected).digest('hex'));
+    expect(fs.readFileSync(file).equals(expected)).toBe(true);
+    // The caller's chunks are left as they were.
+    expect(first[1]!.equals(pattern(300_000, 2))).toBe(true);
+  });
+
+  it('keeps the hashes of concurrent jobs apart, on one thread or several', async () => {
+    for (const pool of [newPool(1), newPool(2)]) {
+      const blobs = [pattern(200_000, 5), pattern(150_000, 6), pattern(100_000, 7)];
+      const fds = blobs.map((_, i) => fs.openSync(path.join(dir, `concurrent-${Math.random()}-${i}`), 'w+'));
+      const jobs = fds.map((fd) => pool.job(fd));
+      await Promise.all(jobs.map(async (job, i) => {
+        const blob = blobs[i]!;
+        await job.write([blob.subarray(0, 50_000)], 0);
+        await job.write([blob.subarray(50_000)], 50_000);
+      }));
+      const digests = await Promise.all(jobs.map((job) => job.digest()));
+      fds.forEach((fd) => fs.closeSync(fd));
+      expect(digests).toEqual(blobs.map((b) => createHash('sha256').update(b).digest('hex')));
+    }
+  });
+
+  it('fails a write the file system refuses, with its error code', async () => {
+    const pool = newPool();
+    const file = path.join(dir, 'read-only');
+    fs.writeFileSync(file, '');
+    const fd = fs.openSync(file, 'r');
+    const job = pool.job(fd);
+    await expect(job.write([pattern(100, 8)], 0)).rejects.toMatchObject({ code: 'EBADF' });
+    job.drop();
+    fs.closeSync(fd);
+  });
+
+  it('fails the requests of a stopped thread, and starts a new one for the next job', async () => {
+    const pool = newPool(1);
+    const fd = fs.openSync(path.join(dir, 'stopped'), 'w+');
+    const job = pool.job(fd);
+    // 32 MiB: eight staging buffer-fulls, so most of it is asked after the stop.
+    const pending = job.write([Buffer.alloc(32 * 1024 * 1024, 9)], 0);
+    await pool.close();
+    await expect(pending).rejects.toThrow(/hashing thread stopped/);
+    const again = pool.job(fd);
+    await again.write([Buffer.from('ok')], 0);
+    expect(await again.digest()).toBe(createHash('sha256').update('ok').digest('hex'));
+    fs.closeSync(fd);
+  });
+});
