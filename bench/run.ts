@@ -6,7 +6,7 @@ import { describeMachine } from './machine';
 import { runManifestPhase } from './manifests';
 import { runMemoryPhase } from './memory';
 import { ROOT } from './mirror';
-import { parseOptions } from './options';
+import { parseOptions, PHASES } from './options';
 import { renderReport } from './report';
 import type { BenchResults } from './results';
 import { isRoot } from '../__tests__/harness';
@@ -48,7 +48,10 @@ async function main(): Promise<number> {
       ['ctr', () => runCtrPhase(env!, options.ctrRounds, results, log)],
     ];
     for (const [name, phase] of phases) {
-      if (!options.phases.has(name as never)) continue;
+      if (!options.phases.has(name as never)) {
+        results.skipped.push(`${name}: not asked for (--only)`);
+        continue;
+      }
       if (name === 'ctr' && !isRoot()) {
         // containerd's native snapshotter needs root; the other phases do not.
         results.skipped.push('ctr: containerd needs root (run the bench with sudo)');
@@ -71,7 +74,9 @@ async function main(): Promise<number> {
   }
   results.targets = checkTargets(results);
   results.finishedAt = new Date().toISOString();
-  const file = path.join(ROOT, 'bench/results', `${results.startedAt.replace(/[:.]/g, '-')}-${results.mode}.json`);
+  // A run of some phases only is named for them, so it is never taken for a whole run.
+  const only = options.phases.size < PHASES.length ? `-only-${[...options.phases].join('-')}` : '';
+  const file = path.join(ROOT, 'bench/results', `${results.startedAt.replace(/[:.]/g, '-')}-${results.mode}${only}.json`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   fs.writeFileSync(path.join(ROOT, 'bench/results', 'latest.md'), renderReport(results));
