@@ -67,7 +67,7 @@ export class ContentCache {
     this.check = new StartupCheck(this.store, options.logger, (key) => this.forget(key));
     this.ready = this.open().catch((error: Error) => {
       this.broken = error;
-      options.logger.error({ dir: options.dir, err: error.message }, 'cache: directory unusable, serving without a cache');
+      options.logger.error({ dir: options.dir, err: error.message }, 'cache: unusable, serving without a cache');
     });
   }
 
@@ -227,6 +227,7 @@ export class ContentCache {
   }
 
   private async open(): Promise<void> {
+    await this.hashers.check();
     await this.store.prepare();
     const { files, removed } = await this.store.scan();
     if (removed.length > 0) this.options.logger.info({ removed: removed.length }, 'cache: removed leftovers at start');

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -6,6 +7,8 @@ import { Worker } from 'node:worker_threads';
 const MAX_WORKERS = 4;
 /** Bytes a job hands its worker at a time: the batches of a download's writer are up to about this size. */
 const STAGING_BYTES = 4 * 1024 * 1024;
+/** The worker's code, next to this module in the sources and in the built package. */
+const WORKER_SCRIPT = path.join(__dirname, 'hash-worker.js');
 
 /** The share of the work of one download that runs in a worker. */
 export interface HashJob {
@@ -31,8 +34,8 @@ class HashWorker {
   /** Why the thread is gone; requests made after that fail with it. */
   private stopped?: Error;
 
-  constructor(onStop: (stopped: HashWorker) => void) {
-    this.worker = new Worker(path.join(__dirname, 'hash-worker.js'));
+  constructor(script: string, onStop: (stopped: HashWorker) => void) {
+    this.worker = new Worker(script);
     // A worker waiting for work must not keep the process alive.
     this.worker.unref();
     this.worker.on('message', (answer: Answer) => this.answered(answer));
@@ -88,7 +91,20 @@ export class HashWorkers {
   private readonly spare: SharedArrayBuffer[] = [];
   private nextId = 1;
 
-  constructor(private readonly maxWorkers = Math.max(1, Math.min(MAX_WORKERS, os.availableParallelism() - 1))) {}
+  constructor(
+    private readonly maxWorkers = Math.max(1, Math.min(MAX_WORKERS, os.availableParallelism() - 1)),
+    private readonly script = WORKER_SCRIPT,
+  ) {}
+
+  /**
+   * Fails when the worker's code cannot be read (a package copied without
+   * it): the cache then stays off instead of failing every download.
+   */
+  async check(): Promise<void> {
+    await fs.promises.access(this.script, fs.constants.R_OK).catch(() => {
+      throw new Error(`the hashing thread's code is missing: ${this.script}`);
+    });
+  }
 
   /** A job for the download written to descriptor `fd`. */
   job(fd: number): HashJob {
@@ -135,7 +151,7 @@ export class HashWorkers {
   private leastBusy(): HashWorker {
     const idle = this.workers.reduce<HashWorker | undefined>((best, w) => (best && best.jobs <= w.jobs ? best : w), undefined);
     if (idle && (idle.jobs === 0 || this.workers.length >= this.maxWorkers)) return idle;
-    const worker = new HashWorker((stopped) => {
+    const worker = new HashWorker(this.script, (stopped) => {
       const at = this.workers.indexOf(stopped);
       if (at >= 0) this.workers.splice(at, 1);
     });

@@ -11,8 +11,8 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function newPool(maxWorkers?: number): HashWorkers {
-  const pool = new HashWorkers(maxWorkers);
+function newPool(maxWorkers?: number, script?: string): HashWorkers {
+  const pool = new HashWorkers(maxWorkers, script);
   pools.push(pool);
   return pool;
 }
@@ -78,6 +78,14 @@ describe('HashWorkers', () => {
     const again = pool.job(fd);
     await again.write([Buffer.from('ok')], 0);
     expect(await again.digest()).toBe(createHash('sha256').update('ok').digest('hex'));
+    fs.closeSync(fd);
+  });
+
+  it('fails the jobs of a thread that cannot start, and says so before any job', async () => {
+    const pool = newPool(1, path.join(dir, 'missing-worker.js'));
+    await expect(pool.check()).rejects.toThrow(/hashing thread's code is missing: .*missing-worker\.js/);
+    const fd = fs.openSync(path.join(dir, 'never'), 'w+');
+    await expect(pool.job(fd).write([Buffer.from('x')], 0)).rejects.toThrow(/hashing thread failed|hashing thread stopped/);
     fs.closeSync(fd);
   });
 });
