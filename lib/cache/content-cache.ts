@@ -57,7 +57,7 @@ export class ContentCache {
   private readonly check: StartupCheck;
   private readonly hashers = new HashWorkers();
   private readonly events: CacheEvents;
-  /** Set when the directory cannot be used: the mirror then works as a plain proxy. */
+  /** Set when the cache cannot be used (its directory, the hashing thread): the mirror then works as a plain proxy. */
   private broken?: Error;
 
   constructor(private readonly options: ContentCacheOptions) {
