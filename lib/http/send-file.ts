@@ -76,17 +76,40 @@ export function sendFileRange(source: RangeSource, res: Writable, start: number,
       if (!res.writableFinished) failure ??= prematureClose();
       settle();
     };
-    /** Writes a chunk; `buffer` (a read buffer) is reused once the socket took it. */
-    const send = (chunk: Buffer, buffer?: Buffer): void => {
-      position += chunk.length;
-      res.write(chunk, (writeError) => {
-        if (writeError) return;
-        inFlight -= 1;
-        sent += chunk.length;
-        if (buffer) free.push(buffer);
-        pump();
+    /** Writes `chunks` in one system call (corked); `buffer` (a read buffer) is reused once the socket took them. */
+    const send = (chunks: Buffer[], buffer?: Buffer): void => {
+      const length = chunks.reduce((sum, c) => sum + c.length, 0);
+      position += length;
+      res.cork();
+      chunks.forEach((chunk, i) => {
+        if (i < chunks.length - 1) return void res.write(chunk);
+        res.write(chunk, (writeError) => {
+          if (writeError) return;
+          inFlight -= 1;
+          sent += length;
+          if (buffer) free.push(buffer);
+          pump();
+        });
       });
+      res.uncork();
       if (position > end) res.end();
+    };
+    /**
+     * Up to `CHUNK` bytes from `position` that the source holds in memory:
+     * its chunks may be small (an HTTPS upstream's are 16 KiB TLS records),
+     * and sending them one write each would cost a system call per record.
+     */
+    const inMemory = (limit: number): Buffer[] => {
+      const views: Buffer[] = [];
+      const stop = Math.min(end + 1, limit, position + CHUNK);
+      let at = position;
+      while (at < stop) {
+        const view = source.bytesAt?.(at, stop);
+        if (!view) break;
+        views.push(view);
+        at += view.length;
+      }
+      return views;
     };
     const pump = (): void => {
       if (reading || failure || position > end || cancelWait || inFlight === IN_FLIGHT) return;
@@ -100,8 +123,8 @@ export function sendFileRange(source: RangeSource, res: Writable, start: number,
         return;
       }
       inFlight += 1;
-      const held = source.bytesAt?.(position, Math.min(end + 1, limit));
-      if (held) {
+      const held = inMemory(limit);
+      if (held.length > 0) {
         send(held);
         return pump();
       }
@@ -115,7 +138,7 @@ export function sendFileRange(source: RangeSource, res: Writable, start: number,
         if (error) return fail(error);
         if (bytesRead === 0) return fail(new Error(`file ended at byte ${position}, before byte ${end}`));
         // The socket holds this view until the write callback; only then is the buffer reused.
-        send(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead), buffer);
+        send([bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead)], buffer);
         pump();
       });
     };

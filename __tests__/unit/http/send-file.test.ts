@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { completeFile, sendFileRange, type RangeSource } from '../../../lib/http/send-file';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifec-send-file-'));
@@ -124,5 +125,28 @@ describe('sendFileRange', () => {
     expect(fromMemory).toBe(held.to - held.from);
     expect(await s.outcome).toEqual({ sent: content.length });
     await s.close();
+  });
+
+  it('sends small chunks held in memory a megabyte per write, not one write each', async () => {
+    const piece = 10_000;
+    const source: RangeSource = {
+      ...completeFile(-1),
+      bytesAt: (position, end) => content.subarray(position, Math.min(end, position + piece - (position % piece))),
+    };
+    const writes: number[] = [];
+    const received: Buffer[] = [];
+    const sink = new Writable({
+      writev(chunks, callback) {
+        writes.push(chunks.length);
+        for (const { chunk } of chunks) received.push(Buffer.from(chunk as Buffer));
+        callback();
+      },
+    });
+    let sent = 0;
+    await sendFileRange(source, sink, 0, content.length - 1, (bytes) => (sent = bytes));
+    expect(Buffer.concat(received).equals(content)).toBe(true);
+    expect(sent).toBe(content.length);
+    // 3.5 MiB in 10 000-byte pieces: 367 pieces, gathered into 1 MiB writes.
+    expect(writes.length).toBeLessThanOrEqual(8);
   });
 });
