@@ -62,4 +62,18 @@ describe('upstream resilience', () => {
     expect(metrics.text).toContain(`lifec_circuit_state{upstream="${upstream.host}"} 2`);
     expect(metrics.text).toMatch(/lifec_http_requests_total\{route="blobs",method="GET",status="503"\} 1/);
   });
+
+  it('shows an open circuit as half-open once its cooldown is over, before any request', async () => {
+    status = 500;
+    let now = 1_000_000;
+    const mirror = createMirror({ runmd: withSettings(upstream.url, ': .retries 0\n: .circuit 1 30s\n'), clock: { now: () => now } });
+    const app = express().use(mirror);
+    expect((await request(app).get(`/v2/a/blobs/${DIGEST}`)).status).toBe(500);
+    const state = async (): Promise<string | undefined> =>
+      new RegExp(`lifec_circuit_state\\{upstream="${upstream.host}"\\} (\\d)`).exec((await request(app).get('/metrics')).text)?.[1];
+    expect(await state()).toBe('2');
+    now += 30_000;
+    expect(await state()).toBe('1');
+    expect(upstream.requests).toHaveLength(1);
+  });
 });

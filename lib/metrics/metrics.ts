@@ -15,6 +15,8 @@ const CIRCUIT_VALUE: Readonly<Record<CircuitState, number>> = { closed: 0, 'half
  */
 export class MirrorMetrics implements UpstreamObserver {
   readonly registry = new Registry();
+  /** The circuit breakers whose state `lifec_circuit_state` shows. */
+  private circuits: () => ReadonlyArray<{ host: string; state: CircuitState }> = () => [];
   readonly requests = this.counter('lifec_http_requests_total', 'Requests answered, by route, method and status.', ['route', 'method', 'status']);
   readonly servedBytes = this.counter('lifec_served_bytes_total', 'Blob bytes sent to clients, by source (cache, download in progress, upstream relay).', ['source']);
   readonly cacheHits = this.counter('lifec_cache_hits_total', 'Cache lookups answered from the cache, by kind (blob, manifest, tag).', ['kind']);
@@ -34,7 +36,17 @@ export class MirrorMetrics implements UpstreamObserver {
     registers: [this.registry],
   });
   readonly retries = this.counter('lifec_upstream_retries_total', 'Upstream requests tried again after a retryable failure.', ['upstream']);
-  readonly circuitState = this.gauge('lifec_circuit_state', 'Circuit breaker state per upstream: 0 closed, 1 half-open, 2 open.', ['upstream']);
+  readonly circuitState: Gauge = new Gauge({
+    name: 'lifec_circuit_state',
+    help: 'Circuit breaker state per upstream: 0 closed, 1 half-open, 2 open.',
+    labelNames: ['upstream'],
+    registers: [this.registry],
+    // Read at each scrape: an open circuit turns half-open when its cooldown
+    // ends, with no request or event to report it.
+    collect: () => {
+      for (const breaker of this.circuits()) this.circuitState.set({ upstream: breaker.host }, CIRCUIT_VALUE[breaker.state]);
+    },
+  });
   readonly activeDownloads = this.gauge('lifec_upstream_downloads_active', 'Upstream blob downloads running.', []);
   readonly queuedDownloads = this.gauge('lifec_upstream_downloads_queued', 'Requests waiting for a download slot.', []);
   readonly tokenFetches = this.counter('lifec_token_fetches_total', 'Tokens fetched from upstream token services, by upstream and outcome.', ['upstream', 'outcome']);
@@ -50,6 +62,11 @@ export class MirrorMetrics implements UpstreamObserver {
 
   circuit(host: string, state: CircuitState): void {
     this.circuitState.set({ upstream: host }, CIRCUIT_VALUE[state]);
+  }
+
+  /** Shows the state of `breakers` as of each scrape. */
+  watchCircuits(breakers: () => ReadonlyArray<{ host: string; state: CircuitState }>): void {
+    this.circuits = breakers;
   }
 
   limiter(active: number, queued: number): void {

@@ -32,6 +32,7 @@ export function createResilience(options: { clock: Clock; settings?: readonly Li
     }
     return breaker;
   };
+  metrics.watchCircuits(() => [...breakers.values()]);
   return {
     downloads: new DownloadLimiter(settings.limiter, (active, queued) => metrics.limiter(active, queued)),
     clientOptions: (upstream) => ({ retry: settings.retry, breaker: breakerFor(upstream.host), observer: metrics }),
