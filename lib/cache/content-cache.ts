@@ -196,13 +196,15 @@ export class ContentCache {
       discard: () => fs.promises.rm(temp, { force: true }).catch(() => undefined),
     });
     this.running.set(download, download.settled.then((state) => this.settled(download, state)));
+    // Room for the whole blob now, so the directory stays under the cap while it downloads.
+    await this.evict(this.maxBytes - this.downloadingBytes());
     answer({ kind: 'download', download });
     return download;
   }
 
   private async finish(download: Download, temp: string, key: string): Promise<void> {
     await this.store.place(temp, key);
-    await this.added(key, download.size);
+    await this.added(key, download.size, true);
   }
 
   private settled(download: Download, state: DownloadState): void {
@@ -214,12 +216,25 @@ export class ContentCache {
     }
   }
 
-  private async added(key: string, size: number): Promise<void> {
+  /** Indexes a placed file; `downloaded` is true for a download's file, which is no longer counted as downloading. */
+  private async added(key: string, size: number, downloaded = false): Promise<void> {
     this.index.add(key, size, this.options.clock.now());
-    const evicted = this.index.evictTo(this.maxBytes, key);
+    await this.evict(this.maxBytes - this.downloadingBytes() + (downloaded ? size : 0), key);
+  }
+
+  /** Removes least recently used files (never `keep`) until the stored bytes are at most `limit`. */
+  private async evict(limit: number, keep?: string): Promise<void> {
+    const evicted = this.index.evictTo(Math.max(0, limit), keep);
     for (const entry of evicted) await this.store.remove(entry.key);
     if (evicted.length > 0) this.events.evicted(evicted.length, evicted.reduce((sum, e) => sum + e.size, 0));
     this.reportUsage();
+  }
+
+  /** Bytes of the downloads in progress (their sizes as announced). */
+  private downloadingBytes(): number {
+    let bytes = 0;
+    for (const download of this.running.keys()) bytes += download.size;
+    return bytes;
   }
 
   private reportUsage(): void {

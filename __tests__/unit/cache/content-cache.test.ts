@@ -110,6 +110,21 @@ describe('ContentCache', () => {
     expect(await cache.find(hex(blobs[0]!))).toBeDefined();
   });
 
+  it('makes room for a download when it starts, so the directory never holds more than its cap', async () => {
+    const cache = newCache(250);
+    const blobs = [1, 2, 3].map((n) => Buffer.alloc(100, n));
+    for (const blob of blobs.slice(0, 2)) await store(cache, blob);
+    const up = upstream(100);
+    const source = await cache.fetchBlob(hex(blobs[2]!), async () => up.response);
+    // Stored plus downloading: 100 + 100, not 200 + 100.
+    expect(cache.usedBytes).toBe(100);
+    expect(fs.existsSync(cache.store.blobPath(hex(blobs[0]!)))).toBe(false);
+    up.body.end(blobs[2]);
+    expect(await downloadOf(source).settled).toBe('verified');
+    expect(cache.usedBytes).toBe(200);
+    expect(await cache.find(hex(blobs[1]!))).toBeDefined();
+  });
+
   it('keeps verified files across a restart and removes leftovers, foreign and damaged files', async () => {
     const first = newCache();
     const good = Buffer.from('good content');
