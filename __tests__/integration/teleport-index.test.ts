@@ -97,6 +97,57 @@ describe('.teleport of an image index', () => {
   });
 });
 
+/** The converter's index referrer of m.index (`convertor --referrer`): the converted manifests, with `subject` = `subject`. */
+function convertedIndex(repo: string, m: Multi, subject: TestDescriptor = m.index): TestDescriptor {
+  const converted = registry.put(repo, {
+    schemaVersion: 2, mediaType: OCI_INDEX, artifactType: NATIVE,
+    subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
+    manifests: [{ ...m.streamAmd64, platform: AMD64 }, { ...m.streamArm64, platform: ARM64 }],
+  });
+  registry.list(repo, m.index.digest, { ...converted, artifactType: NATIVE });
+  return converted;
+}
+
+describe('.teleport of an index with a converted index attached', () => {
+  it('answers all-platforms with the converted index as it is, which the registry serves by digest', async () => {
+    const repo = mirrors.freshRepo();
+    const m = multiImage(repo);
+    const converted = convertedIndex(repo, m);
+    const { app } = mirrors.app(['.teleport overlaybd all-platforms']);
+    const res = await mirrors.get(app, repo, 'v1');
+    expect(res.status).toBe(200);
+    expect((res.body as Buffer).equals(registry.bytesOf(repo, converted.digest))).toBe(true);
+    expect(res.headers['docker-content-digest']).toBe(converted.digest);
+    expect(res.headers['lifec-teleport']).toBe(`overlaybd; from=${m.index.digest}; converted index`);
+    const headRes = await mirrors.head(app, repo, 'v1');
+    for (const name of ['docker-content-digest', 'content-type', 'content-length', 'lifec-teleport']) expect(headRes.headers[name]).toBe(res.headers[name]);
+    // Nothing produced: the fetch by digest goes to the registry, and no per-platform lookups were needed.
+    const byDigest = await mirrors.get(app, repo, converted.digest);
+    expect((byDigest.body as Buffer).equals(registry.bytesOf(repo, converted.digest))).toBe(true);
+    expect(registry.seen()).toContain(`GET /v2/${repo}/manifests/${converted.digest}`);
+    expect(registry.seen().filter((r) => r.includes(`/referrers/${m.amd64.digest}`))).toEqual([]);
+  });
+
+  it('still rewrites the index for a single platform', async () => {
+    const repo = mirrors.freshRepo();
+    const m = multiImage(repo);
+    convertedIndex(repo, m);
+    const { app } = mirrors.app(['.teleport overlaybd linux/arm64']);
+    const res = await mirrors.head(app, repo, 'v1');
+    expect(res.headers['lifec-teleport']).toBe(`overlaybd; from=${m.index.digest}; platforms=linux/arm64/v8`);
+  });
+
+  it('ignores a converted index whose subject is another index, and rewrites instead', async () => {
+    const repo = mirrors.freshRepo();
+    const m = multiImage(repo);
+    const other = registry.put(repo, { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [] });
+    convertedIndex(repo, m, other);
+    const { app } = mirrors.app(['.teleport overlaybd all-platforms']);
+    const res = await mirrors.head(app, repo, 'v1');
+    expect(res.headers['lifec-teleport']).toBe(`overlaybd; from=${m.index.digest}; platforms=linux/amd64,linux/arm64/v8`);
+  });
+});
+
 describe('.teleport azure-streaming', () => {
   const annotations = (arch: string) => ({ 'streaming.format': 'overlaybd', 'streaming.platform.os': 'linux', 'streaming.platform.arch': arch });
 

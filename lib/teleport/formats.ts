@@ -32,6 +32,11 @@ export interface TeleportFormat {
   streamFormat: string;
   /** Artifact types this format accepts, most preferred first. */
   artifactTypes: readonly string[];
+  /**
+   * True when a converted index attached to a whole multi-platform index (an
+   * index referrer of the index) is the format's answer for all platforms.
+   */
+  convertsIndexes: boolean;
   /** True when the referrer's annotations are needed and the descriptor may lack them (read the referrer's manifest). */
   needsAnnotations(referrer: Descriptor): boolean;
   /**
@@ -46,6 +51,8 @@ const overlaybd: TeleportFormat = {
   name: 'overlaybd',
   streamFormat: 'overlaybd',
   artifactTypes: [ArtifactType.overlaybdNative, ArtifactType.overlaybdTurbo, ArtifactType.dadi],
+  // `convertor --referrer` attaches the converted index to the original index, and each converted manifest to its original.
+  convertsIndexes: true,
   needsAnnotations: () => false,
   target: (referrer) => (isImageManifestMediaType(referrer.mediaType) ? referrer : undefined),
 };
@@ -55,6 +62,7 @@ const azureStreaming: TeleportFormat = {
   name: 'azure-streaming',
   streamFormat: 'overlaybd',
   artifactTypes: [ArtifactType.azureStreaming, ArtifactType.azureStreamingLink],
+  convertsIndexes: false,
   needsAnnotations: (referrer) =>
     referrer.artifactType === ArtifactType.azureStreamingLink && referrer.annotations?.[StreamingAnnotation.digest] === undefined,
   target(referrer, platform) {

@@ -101,7 +101,8 @@ async function verify(input: PickInput, { referrer, target }: Candidate): Promis
   return { descriptor, bytes: manifest.bytes, referrer };
 }
 
-async function verifiedManifest(input: PickInput, digest: string): Promise<VerifiedManifest> {
+/** Manifest bytes by digest, verified, read once for a burst of pulls. */
+export async function verifiedManifest(input: Pick<PickInput, 'source' | 'verified' | 'signal'>, digest: string): Promise<VerifiedManifest> {
   const { source, verified } = input;
   const known = verified.get(source.registry, source.repository, digest);
   if (known) return known;

@@ -10,6 +10,7 @@ import type { ReferrersLookup } from '../referrers/lookup';
 import { fetchVerifiedManifest, type RepositorySource, type VerifiedManifest } from '../referrers/source';
 import type { ManifestMemory, ProducedManifest } from './memory';
 import type { TeleportOptions } from './options';
+import { pickConvertedIndex } from './converted-index';
 import { pickStreamable } from './pick';
 import { rewriteIndex } from './rewrite';
 
@@ -33,9 +34,11 @@ export interface TeleportRequest {
 
 /**
  * The streamable answer for a tag, or undefined to serve the original: an
- * image manifest becomes its streamable referrer; an index gets its entries
- * for the wanted platforms replaced by their streamable referrers, and the
- * new bytes are kept so the mirror can serve them by digest.
+ * image manifest becomes its streamable referrer; an index becomes its
+ * converted index when every platform is wanted and the converter attached
+ * one, else gets its entries for the wanted platforms replaced by their
+ * streamable referrers, and the new bytes are kept so the mirror can serve
+ * them by digest.
  */
 export async function teleport(request: TeleportRequest): Promise<ResolvedManifest | undefined> {
   const { manifest } = request;
@@ -58,6 +61,12 @@ async function teleportManifest(request: TeleportRequest): Promise<ResolvedManif
 
 async function teleportIndex(request: TeleportRequest): Promise<ResolvedManifest | undefined> {
   const { manifest, options, source } = request;
+  if (options.platforms === 'all') {
+    const converted = await pickConvertedIndex({ ...pickContext(request), referrers: await request.lookup.find(manifest.digest), subject: manifest.digest });
+    if (converted && accepts(request.accept, converted.descriptor.mediaType)) {
+      return answer(converted.descriptor, converted.bytes, `${options.format.name}; from=${manifest.digest}; converted index`);
+    }
+  }
   const index = await originalIndex(request);
   if (!index) return undefined;
   const replacements = new Map<number, Descriptor>();

@@ -1,0 +1,47 @@
+import { parseManifest } from '../oci/manifest';
+import { isIndexMediaType } from '../oci/mediatypes';
+import type { Descriptor } from '../oci/descriptor';
+import { verifiedManifest, type PickInput, type Streamable } from './pick';
+
+/** Index referrers tried before giving up. */
+const MAX_ATTEMPTS = 3;
+
+/**
+ * The converted index attached to a whole multi-platform index, verified,
+ * or undefined. The overlaybd converter (`convertor --referrer`) pushes an
+ * image index with the streamable artifact type whose `subject` is the
+ * original index and whose entries are the converted manifests (each also
+ * a referrer of its original). With all platforms wanted it is the answer
+ * as it is: the registry holds it, so a fetch by its digest needs nothing
+ * from the mirror's memory, unlike a rewritten index.
+ */
+export async function pickConvertedIndex(input: Omit<PickInput, 'platform' | 'preferred'>): Promise<Streamable | undefined> {
+  const { format } = input;
+  if (!format.convertsIndexes) return undefined;
+  const preference = (d: Descriptor): number => format.artifactTypes.indexOf(d.artifactType ?? '');
+  const candidates = input.referrers
+    .filter((r) => preference(r) >= 0 && isIndexMediaType(r.mediaType))
+    .sort((a, b) => preference(a) - preference(b))
+    .slice(0, MAX_ATTEMPTS);
+  for (const referrer of candidates) {
+    try {
+      return await verify(input, referrer);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      input.logger.warn({ registry: input.source.registry, repository: input.source.repository, subject: input.subject, referrer: referrer.digest, reason }, 'converted index rejected');
+    }
+  }
+  return undefined;
+}
+
+async function verify(input: Omit<PickInput, 'platform' | 'preferred'>, referrer: Descriptor): Promise<Streamable> {
+  const { bytes } = await verifiedManifest(input, referrer.digest);
+  const parsed = parseManifest(bytes);
+  if (parsed.kind !== 'index') throw new Error(`${referrer.digest} is not an image index`);
+  if (bytes.length !== referrer.size) throw new Error(`${referrer.digest} is ${bytes.length} bytes, announced ${referrer.size}`);
+  // A referrer found under a mutable tag-schema index may be stale: its subject must be ours.
+  if (parsed.subject?.digest !== input.subject) throw new Error(`${referrer.digest} refers to ${parsed.subject?.digest ?? 'nothing'}, not ${input.subject}`);
+  const descriptor: Descriptor = { mediaType: parsed.mediaType, digest: referrer.digest, size: bytes.length };
+  if (referrer.artifactType) descriptor.artifactType = referrer.artifactType;
+  return { descriptor, bytes, referrer };
+}
