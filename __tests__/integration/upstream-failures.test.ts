@@ -114,7 +114,9 @@ describe('upstream failures', () => {
         req.on('error', () => undefined);
         req.on('close', () => resolve());
       });
+      // The access log line comes on the response's close; the error once the upstream side is torn down too.
       await waitFor(() => lines.some((l) => l.includes('"msg":"request"') && l.includes('"aborted":true')));
+      await waitFor(() => lines.some((l) => l.includes('client closed the request') || l.includes('internal error')));
       const errors = lines.map((l) => JSON.parse(l) as { level: number; status?: number; msg: string }).filter((l) => l.msg === 'client closed the request');
       expect(errors).toEqual([expect.objectContaining({ level: 20, status: 499 })]);
       expect(lines.some((l) => l.includes('internal error'))).toBe(false);
