@@ -3,9 +3,10 @@ import type { Logger } from 'pino';
 import type { Clock } from '../middleware/plugin';
 import type { UpstreamResponse } from '../upstream/client';
 import { BlobStore } from './blob-store';
+import { CacheSpace, type Reservation } from './cache-space';
 import { Download, type DownloadState } from './download';
-import { HashWorkers } from './hash-workers';
-import { LruIndex, type IndexEntry } from './lru-index';
+import { HashWorkers, type HashJob } from './hash-workers';
+import type { IndexEntry } from './lru-index';
 import { StartupCheck } from './startup-check';
 
 /** What the cache reports, for metrics. */
@@ -50,7 +51,7 @@ export class ContentCache {
   readonly maxBytes: number;
   /** Resolves once the directory is prepared and scanned. */
   readonly ready: Promise<void>;
-  private readonly index = new LruIndex();
+  private readonly space: CacheSpace;
   private readonly downloads = new Map<string, Promise<Download | undefined>>();
   /** Downloads in progress, each with the promise of its clean-up. */
   private readonly running = new Map<Download, Promise<void>>();
@@ -64,6 +65,7 @@ export class ContentCache {
     this.store = new BlobStore(options.dir);
     this.maxBytes = options.maxBytes;
     this.events = options.events ?? NO_EVENTS;
+    this.space = new CacheSpace(options.maxBytes, this.store, this.events, options.logger);
     this.check = new StartupCheck(this.store, options.logger, (key) => this.forget(key));
     this.ready = this.open().catch((error: Error) => {
       this.broken = error;
@@ -73,28 +75,28 @@ export class ContentCache {
 
   /** Entries, least recently used first. */
   entries(): IndexEntry[] {
-    return [...this.index.values()];
+    return [...this.space.index.values()];
   }
 
   get usedBytes(): number {
-    return this.index.size;
+    return this.space.index.size;
   }
 
   /** A verified cached file for `key`, marked as used; `undefined` on a miss. */
   async find(key: string): Promise<CachedFile | undefined> {
     await this.ready;
     if (this.broken) return undefined;
-    const entry = this.index.get(key);
+    const entry = this.space.index.get(key);
     if (!entry || !(await this.check.verified(key))) return undefined;
     const now = this.options.clock.now();
-    this.index.touch(key, now);
+    this.space.index.touch(key, now);
     void this.store.touch(key, now);
     return { key, path: this.store.blobPath(key), size: entry.size };
   }
 
   /** A file that vanished (pruned by hand, removed by the check) is a miss from now on. */
   forget(key: string): void {
-    if (this.index.remove(key)) this.reportUsage();
+    this.space.remove(key);
   }
 
   /**
@@ -134,7 +136,7 @@ export class ContentCache {
   /** Stores verified manifest bytes (the caller checked them against `key`). */
   async putManifest(key: string, body: Buffer, mediaType: string): Promise<void> {
     await this.ready;
-    if (this.broken || this.index.get(key) || body.length > this.maxBytes) return;
+    if (this.broken || this.space.index.get(key) || body.length > this.maxBytes) return;
     const temp = this.store.tempPath(key);
     try {
       await fs.promises.writeFile(temp, body, { mode: 0o600 });
@@ -145,7 +147,7 @@ export class ContentCache {
       await fs.promises.rm(temp, { force: true }).catch(() => undefined);
       throw error;
     }
-    await this.added(key, body.length);
+    await this.space.add(key, body.length, this.options.clock.now());
   }
 
   /** True when a file can be created in the cache directory (for `/readyz`). */
@@ -181,64 +183,59 @@ export class ContentCache {
       answer({ kind: 'upstream', response });
       return undefined;
     }
+    // Room for the whole blob before it starts, so the directory stays under the cap while it downloads.
+    const reservation = await this.space.reserve(size);
     const temp = this.store.tempPath(key);
-    // A raw descriptor, not a FileHandle: the Download closes it itself, and an
-    // unreferenced FileHandle is closed by the garbage collector mid-download (EBADF).
-    const fd = await new Promise<number>((resolve, reject) => fs.open(temp, 'wx+', 0o600, (error, opened) => (error ? reject(error) : resolve(opened)))).catch(
-      (error: unknown) => {
-        // Nobody will read the answer (ENOSPC, EMFILE): free its socket and download slot now.
-        response.body.destroy();
-        throw error;
-      },
-    );
-    const download = new Download(key, size, fd, response.body, this.hashers.job(fd), {
-      place: (d, hex) => this.finish(d, temp, hex),
-      discard: () => fs.promises.rm(temp, { force: true }).catch(() => undefined),
-    });
-    this.running.set(download, download.settled.then((state) => this.settled(download, state)));
-    // Room for the whole blob now, so the directory stays under the cap while it downloads.
-    await this.evict(this.maxBytes - this.downloadingBytes());
+    let download: Download;
+    try {
+      // A raw descriptor, not a FileHandle: the Download closes it itself, and an
+      // unreferenced FileHandle is closed by the garbage collector mid-download (EBADF).
+      const fd = await new Promise<number>((resolve, reject) => fs.open(temp, 'wx+', 0o600, (error, opened) => (error ? reject(error) : resolve(opened))));
+      download = this.newDownload(key, size, fd, response, temp, reservation);
+    } catch (error) {
+      // Nobody will read the answer (ENOSPC, EMFILE): free its socket and download slot now.
+      reservation.release();
+      response.body.destroy();
+      throw error;
+    }
+    // Handed out with nothing awaited since it started: it cannot have finished and closed its descriptor yet.
     answer({ kind: 'download', download });
     return download;
   }
 
-  private async finish(download: Download, temp: string, key: string): Promise<void> {
-    await this.store.place(temp, key);
-    await this.added(key, download.size, true);
+  private newDownload(key: string, size: number, fd: number, response: UpstreamResponse, temp: string, reservation: Reservation): Download {
+    let job: HashJob;
+    try {
+      job = this.hashers.job(fd);
+    } catch (error) {
+      fs.close(fd, () => void fs.promises.rm(temp, { force: true }).catch(() => undefined));
+      throw error;
+    }
+    const download = new Download(key, size, fd, response.body, job, {
+      place: async (_d, hex) => {
+        await this.store.place(temp, hex);
+        // Placed: later requests find the file; the blob counts as stored, no longer as reserved.
+        this.downloads.delete(key);
+        reservation.release();
+        await this.space.add(hex, size, this.options.clock.now());
+      },
+      discard: async () => {
+        reservation.release();
+        await fs.promises.rm(temp, { force: true }).catch(() => undefined);
+      },
+    });
+    this.running.set(download, download.settled.then((state) => this.settled(download, state)));
+    return download;
   }
 
   private settled(download: Download, state: DownloadState): void {
     this.running.delete(download);
-    this.downloads.delete(download.key);
+    // A verified download left the map when its file was placed; by now the key may be another download's.
+    if (state !== 'verified') this.downloads.delete(download.key);
     this.events.downloaded(download.written, state === 'verified' ? 'verified' : 'failed');
     if (state !== 'verified') {
       this.options.logger.warn({ digest: `sha256:${download.key}`, err: download.error?.message }, 'cache: download failed, nothing stored');
     }
-  }
-
-  /** Indexes a placed file; `downloaded` is true for a download's file, which is no longer counted as downloading. */
-  private async added(key: string, size: number, downloaded = false): Promise<void> {
-    this.index.add(key, size, this.options.clock.now());
-    await this.evict(this.maxBytes - this.downloadingBytes() + (downloaded ? size : 0), key);
-  }
-
-  /** Removes least recently used files (never `keep`) until the stored bytes are at most `limit`. */
-  private async evict(limit: number, keep?: string): Promise<void> {
-    const evicted = this.index.evictTo(Math.max(0, limit), keep);
-    for (const entry of evicted) await this.store.remove(entry.key);
-    if (evicted.length > 0) this.events.evicted(evicted.length, evicted.reduce((sum, e) => sum + e.size, 0));
-    this.reportUsage();
-  }
-
-  /** Bytes of the downloads in progress (their sizes as announced). */
-  private downloadingBytes(): number {
-    let bytes = 0;
-    for (const download of this.running.keys()) bytes += download.size;
-    return bytes;
-  }
-
-  private reportUsage(): void {
-    this.events.usage(this.index.size, this.index.count);
   }
 
   private async open(): Promise<void> {
@@ -247,12 +244,9 @@ export class ContentCache {
     const { files, removed } = await this.store.scan();
     if (removed.length > 0) this.options.logger.info({ removed: removed.length }, 'cache: removed leftovers at start');
     files.sort((a, b) => a.mtimeMs - b.mtimeMs);
-    for (const file of files) this.index.add(file.key, file.size, file.mtimeMs);
+    for (const file of files) this.space.index.add(file.key, file.size, file.mtimeMs);
     // The cap may have shrunk since the last run.
-    const evicted = this.index.evictTo(this.maxBytes);
-    for (const entry of evicted) await this.store.remove(entry.key);
-    if (evicted.length > 0) this.events.evicted(evicted.length, evicted.reduce((sum, e) => sum + e.size, 0));
-    this.reportUsage();
+    await this.space.evict();
     // Most recently used first: what is likely asked for soon is checked first.
     this.check.start(files.map((f) => f.key).reverse()).catch((error: Error) => {
       this.options.logger.error({ dir: this.options.dir, err: error.message }, 'cache: start check stopped');

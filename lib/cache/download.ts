@@ -70,8 +70,9 @@ export class Download extends EventEmitter {
         // The file is gone before any reader hears of the failure, and no
         // write to the descriptor is in flight when it is closed.
         async (error: unknown) => {
-          job.drop();
+          // Dropped only once its last write returned: the job's staging buffer is then free for another.
           await writer.idle;
+          job.drop();
           await hooks.discard(this);
           return this.settle('failed', error);
         },
@@ -92,13 +93,19 @@ export class Download extends EventEmitter {
    */
   bytesAt(position: number, end: number): Buffer | undefined {
     const stop = Math.min(end, this.readable);
-    for (let i = this.recent.length - 1; i >= 0 && position < stop; i--) {
-      const { start, chunk } = this.recent[i]!;
-      if (position < start) continue;
-      if (position >= start + chunk.length) return undefined;
-      return chunk.subarray(position - start, Math.min(chunk.length, stop - start));
+    const first = this.recent[0];
+    if (!first || position < first.start || position >= stop) return undefined;
+    // The last chunk starting at or before `position` (chunks are contiguous, in order).
+    let low = 0;
+    let high = this.recent.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (this.recent[middle]!.start <= position) low = middle;
+      else high = middle - 1;
     }
-    return undefined;
+    const { start, chunk } = this.recent[low]!;
+    if (position >= start + chunk.length) return undefined;
+    return chunk.subarray(position - start, Math.min(chunk.length, stop - start));
   }
 
   /** Stops the download (graceful shutdown past its deadline); readers fail. */
@@ -106,9 +113,15 @@ export class Download extends EventEmitter {
     this.body.destroy(new MirrorError(503, 'UNAVAILABLE', reason));
   }
 
-  /** A reader holds the file descriptor open until it releases it. */
-  retain(): void {
+  /**
+   * A reader holds the file descriptor open until it releases it. False
+   * when the descriptor is already closed (the download finished and every
+   * reader left): the reader must use the cached file instead.
+   */
+  retain(): boolean {
+    if (this.refs === 0) return false;
     this.refs += 1;
+    return true;
   }
 
   release(): void {
@@ -162,6 +175,9 @@ export class Download extends EventEmitter {
 
   private settle(state: DownloadState, error?: unknown): DownloadState {
     this.state = state;
+    // Nothing more will be read from memory.
+    this.recent.length = 0;
+    this.recentBytes = 0;
     if (error !== undefined) this.error = error instanceof Error ? error : new Error(String(error));
     this.emit('progress');
     this.release();

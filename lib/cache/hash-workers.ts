@@ -5,8 +5,12 @@ import { Worker } from 'node:worker_threads';
 
 /** Threads at most: one hash per download, and downloads are few (`.downloads`). */
 const MAX_WORKERS = 4;
-/** Bytes a job hands its worker at a time: the batches of a download's writer are up to about this size. */
-const STAGING_BYTES = 4 * 1024 * 1024;
+/**
+ * Bytes a job hands its worker at a time: twice the batches of a download's
+ * writer (4 MiB and the chunk that crossed it), so a batch is one round trip.
+ * Memory is touched only as far as batches reach.
+ */
+const STAGING_BYTES = 8 * 1024 * 1024;
 /** The worker's code, next to this module in the sources and in the built package. */
 const WORKER_SCRIPT = path.join(__dirname, 'hash-worker.js');
 
@@ -36,9 +40,10 @@ class HashWorker {
 
   constructor(script: string, onStop: (stopped: HashWorker) => void) {
     this.worker = new Worker(script);
-    // A worker waiting for work must not keep the process alive.
-    this.worker.unref();
     this.worker.on('message', (answer: Answer) => this.answered(answer));
+    // A worker waiting for work must not keep the process alive (unref after
+    // the listener, which refs it again); it is ref'd while requests wait.
+    this.worker.unref();
     const stop = (error: Error): void => {
       this.stopped ??= error;
       onStop(this);
@@ -52,6 +57,7 @@ class HashWorker {
   request(message: { id: number } & Record<string, unknown>): Promise<Answer> {
     return new Promise((resolve, reject) => {
       if (this.stopped) return reject(this.stopped);
+      if (this.pending.size === 0) this.worker.ref();
       this.pending.set(message.id, { resolve, reject });
       this.worker.postMessage(message);
     });
@@ -70,6 +76,7 @@ class HashWorker {
     const request = this.pending.get(answer.id);
     if (!request) return;
     this.pending.delete(answer.id);
+    if (this.pending.size === 0) this.worker.unref();
     if (answer.error) request.reject(Object.assign(new Error(answer.error.message), { code: answer.error.code }));
     else request.resolve(answer);
   }
@@ -115,19 +122,28 @@ export class HashWorkers {
     worker.jobs += 1;
     worker.post({ op: 'open', job, staging: shared });
     let open = true;
+    /** The write in flight: the staging buffer is reused only once it returned. */
+    let writing: Promise<unknown> = Promise.resolve();
     const end = (): void => {
       if (!open) return;
       open = false;
       worker.jobs -= 1;
-      this.spare.push(shared);
+      void writing.then(() => this.spare.push(shared));
+    };
+    const fill = async (chunks: readonly Buffer[], position: number): Promise<void> => {
+      let at = position;
+      for (const length of stage(chunks, staging)) {
+        if (!open) throw new Error('the hashing job was dropped');
+        await worker.request({ op: 'write', id: this.nextId++, job, fd, position: at, length });
+        at += length;
+      }
     };
     return {
-      write: async (chunks, position) => {
-        let at = position;
-        for (const length of stage(chunks, staging)) {
-          await worker.request({ op: 'write', id: this.nextId++, job, fd, position: at, length });
-          at += length;
-        }
+      write: (chunks, position) => {
+        if (!open) return Promise.reject(new Error('the hashing job was dropped'));
+        const written = fill(chunks, position);
+        writing = written.catch(() => undefined);
+        return written;
       },
       digest: async () => {
         try {

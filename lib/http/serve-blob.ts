@@ -60,17 +60,24 @@ export async function serveCachedFile(req: Request, res: Response, digest: strin
 
 /**
  * Serves a blob from a download in progress, as its bytes reach the file
- * (the last one only once the digest is verified, see `Download`).
+ * (the last one only once the digest is verified, see `Download`). Returns
+ * false, having sent nothing, when the download is over and its file closed:
+ * the caller looks the blob up again (it is cached by then, or failed).
  */
-export async function serveDownload(req: Request, res: Response, digest: string, download: Download, onSent: SentCounter): Promise<void> {
+export async function serveDownload(req: Request, res: Response, digest: string, download: Download, onSent: SentCounter): Promise<boolean> {
+  if (!download.retain()) return false;
   const part = startBlobAnswer(req, res, digest, download.size);
-  if (!part) return void res.end();
-  download.retain();
+  if (!part) {
+    download.release();
+    res.end();
+    return true;
+  }
   try {
     await sendFileRange(downloadSource(download), res, part.start, part.end, onSent);
   } finally {
     download.release();
   }
+  return true;
 }
 
 /** A download as a growing file; a failed download fails its readers. */

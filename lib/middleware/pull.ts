@@ -59,7 +59,10 @@ async function getBlob(req: Request, res: Response, ctx: MirrorContext, deps: Bl
     content.forget(key);
     return getBlob(req, res, ctx, deps);
   }
-  if (source.kind === 'download') return serveDownload(req, res, digest, source.download, count('download'));
+  if (source.kind === 'download') {
+    if (await serveDownload(req, res, digest, source.download, count('download'))) return;
+    return getBlob(req, res, ctx, deps);
+  }
   // Not cacheable. The full answer came back for a client that asked a range: ask again with it.
   if (source.response.status === 200 && req.get('range')) {
     // Destroyed, not drained: draining a multi-GiB blob nobody reads would hold the download slot.

@@ -182,6 +182,21 @@ describe('ContentCache when the disk fails', () => {
     expect(up.body.destroyed).toBe(true);
   });
 
+  it('still downloads when an evicted file cannot be removed, and shares that download', async () => {
+    const cache = newCache(250);
+    const blobs = [1, 2, 3].map((n) => Buffer.alloc(100, n));
+    for (const blob of blobs.slice(0, 2)) await store(cache, blob);
+    jest.spyOn(cache.store, 'remove').mockRejectedValue(Object.assign(new Error('EROFS: read-only file system'), { code: 'EROFS' }));
+    const up = upstream(100);
+    const fetch = jest.fn(async () => up.response);
+    const [a, b] = await Promise.all([cache.fetchBlob(hex(blobs[2]!), fetch), cache.fetchBlob(hex(blobs[2]!), fetch)]);
+    expect(fetch).toHaveBeenCalledTimes(1);
+    expect(downloadOf(b)).toBe(downloadOf(a));
+    up.body.end(blobs[2]);
+    expect(await downloadOf(a).settled).toBe('verified');
+    expect((await cache.fetchBlob(hex(blobs[2]!), fetch)).kind).toBe('hit');
+  });
+
   it('leaves no temporary file behind when storing a manifest fails', async () => {
     const cache = newCache();
     await cache.ready;

@@ -15,6 +15,8 @@ afterAll(async () => {
 });
 
 const hex = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+/** Bytes that differ from offset to offset, so a chunk out of place shows. */
+const pattern = (length: number, seed = 0): Buffer => Buffer.from(Array.from({ length }, (_, i) => (i * 13 + seed + (i >> 9)) & 0xff));
 
 /** Hooks whose `place` waits until the test lets it finish. */
 function gatedHooks(fail = false): DownloadHooks & { placing: Promise<void>; finish(): void; discarded: boolean } {
@@ -67,12 +69,12 @@ async function expectEveryByteBeforePlacing(blob: Buffer): Promise<void> {
 
 describe('Download', () => {
   it('hands readers the last byte once the digest is verified, before the file is placed', async () => {
-    const blob = Buffer.alloc(200_000, 3);
+    const blob = pattern(200_000, 3);
     await expectEveryByteBeforePlacing(blob);
   });
 
   it('never hands out the last byte of content that does not match its digest', async () => {
-    const blob = Buffer.alloc(200_000, 3);
+    const blob = pattern(200_000, 3);
     const hooks = gatedHooks();
     const { download, body } = start(blob, hooks, hex(Buffer.from('other')));
     const read = readAlong(download).result;
@@ -85,7 +87,7 @@ describe('Download', () => {
   });
 
   it('still serves verified bytes when placing the file fails, and reports nothing stored', async () => {
-    const blob = Buffer.alloc(150_000, 9);
+    const blob = pattern(150_000, 9);
     const hooks = gatedHooks(true);
     const { download, body } = start(blob, hooks);
     const early = readAlong(download).result;
@@ -101,7 +103,7 @@ describe('Download', () => {
 
 describe('Download when the file cannot be written', () => {
   it('fails the download and its readers, and removes the file', async () => {
-    const blob = Buffer.alloc(300_000, 6);
+    const blob = pattern(300_000, 6);
     const hooks = gatedHooks();
     // A descriptor open for reading only: the hashing thread's write fails (EBADF).
     const { download, body } = start(blob, hooks, hex(blob), 'r');
@@ -146,5 +148,53 @@ describe('Download in memory', () => {
     expect(download.bytesAt(blob.length - 1, blob.length)).toBeUndefined();
     body.end();
     expect(await download.settled).toBe('failed');
+  });
+
+  it('finds any position of its last 8 MiB among many small chunks, and none before', async () => {
+    const hooks = gatedHooks();
+    const piece = 16 * 1024;
+    const blob = pattern(12 * 1024 * 1024, 7);
+    const { download, body } = start(blob, hooks);
+    for (let at = 0; at < blob.length; at += piece) body.write(blob.subarray(at, at + piece));
+    body.end();
+    await hooks.placing;
+    for (const position of [blob.length - 1, blob.length - piece - 5, 4 * 1024 * 1024 + 3, 6 * 1024 * 1024 + piece + 1]) {
+      const view = download.bytesAt(position, blob.length);
+      expect(view?.equals(blob.subarray(position, position + view.length))).toBe(true);
+      expect(view!.length).toBe(Math.min(piece - (position % piece), blob.length - position));
+    }
+    // Older than the last 8 MiB: read from the file.
+    expect(download.bytesAt(1000, blob.length)).toBeUndefined();
+    expect(download.bytesAt(3 * 1024 * 1024, blob.length)).toBeUndefined();
+    hooks.finish();
+    expect(await download.settled).toBe('verified');
+  });
+});
+
+describe('Download readers', () => {
+  it('cannot hold a download whose descriptor is closed (finished, every reader gone)', async () => {
+    const blob = pattern(10_000, 2);
+    const hooks = gatedHooks();
+    const { download, body } = start(blob, hooks);
+    body.end(blob);
+    await hooks.placing;
+    hooks.finish();
+    expect(await download.settled).toBe('verified');
+    expect(download.retain()).toBe(false);
+  });
+
+  it('keeps the descriptor open for a reader that joined before the end', async () => {
+    const blob = pattern(10_000, 3);
+    const hooks = gatedHooks();
+    const { download, body } = start(blob, hooks);
+    expect(download.retain()).toBe(true);
+    body.end(blob);
+    await hooks.placing;
+    hooks.finish();
+    expect(await download.settled).toBe('verified');
+    const read = Buffer.alloc(blob.length);
+    expect(fs.readSync(download.fd, read, 0, blob.length, 0)).toBe(blob.length);
+    expect(read.equals(blob)).toBe(true);
+    download.release();
   });
 });

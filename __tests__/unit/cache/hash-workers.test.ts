@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -87,5 +88,38 @@ describe('HashWorkers', () => {
     const fd = fs.openSync(path.join(dir, 'never'), 'w+');
     await expect(pool.job(fd).write([Buffer.from('x')], 0)).rejects.toThrow(/hashing thread failed|hashing thread stopped/);
     fs.closeSync(fd);
+  });
+
+  it('gives a dropped job\'s staging buffer to no other job while its write is still in flight', async () => {
+    const pool = newPool(1);
+    const a = fs.openSync(path.join(dir, 'dropped'), 'w+');
+    const first = pool.job(a);
+    // 40 MiB: five staging buffer-fulls, the first handed over at once.
+    const pending = first.write([Buffer.alloc(40 * 1024 * 1024, 0xaa)], 0);
+    first.drop();
+    const file = path.join(dir, 'after-drop');
+    const b = fs.openSync(file, 'w+');
+    const second = pool.job(b);
+    const blob = pattern(6 * 1024 * 1024, 11);
+    await second.write([blob], 0);
+    const digest = await second.digest();
+    await expect(pending).rejects.toThrow(/dropped/);
+    fs.closeSync(a);
+    fs.closeSync(b);
+    expect(digest).toBe(createHash('sha256').update(blob).digest('hex'));
+    expect(fs.readFileSync(file).equals(blob)).toBe(true);
+  });
+
+  it('lets the process exit once its jobs are done, without closing the pool', () => {
+    const script = [
+      `const { HashWorkers } = require(${JSON.stringify(path.join(__dirname, '../../../dist/cache/hash-workers.js'))});`,
+      `const fd = require('node:fs').openSync(${JSON.stringify(path.join(dir, 'exit'))}, 'w+');`,
+      'const job = new HashWorkers().job(fd);',
+      "job.write([Buffer.from('bye')], 0).then(() => job.digest()).then((d) => console.log(d));",
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.error).toBeUndefined();
+    expect(run.status).toBe(0);
+    expect(run.stdout.trim()).toBe(createHash('sha256').update('bye').digest('hex'));
   });
 });
