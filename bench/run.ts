@@ -79,7 +79,8 @@ async function main(): Promise<number> {
   const file = path.join(ROOT, 'bench/results', `${results.startedAt.replace(/[:.]/g, '-')}-${results.mode}${only}.json`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-  fs.writeFileSync(path.join(ROOT, 'bench/results', 'latest.md'), renderReport(results));
+  // The tables of the last whole run stay in latest.md; a run of some phases writes its own.
+  fs.writeFileSync(path.join(ROOT, 'bench/results', only ? `latest${only}.md` : 'latest.md'), renderReport(results));
   process.stdout.write(`\n${renderReport(results)}\nraw numbers: ${path.relative(process.cwd(), file)} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
   return results.failures.length > 0 ? 1 : 0;
 }
