@@ -17,11 +17,14 @@ let registry: Registry;
 let images: PushedTestImages;
 let mirror: MirrorRouter;
 let server: RunningServer;
+/** The same, teleporting all platforms: multi:v1 is answered with its converted index. */
+let allMirror: MirrorRouter;
+let allServer: RunningServer;
 let dir: string;
 const log = captureLogger('info');
 
 // Distribution 2.8 has no referrers API: discovery goes through the `sha256-<hex>` tag schema.
-const runmd = (upstream: string): string => `\`\`\` start mirror
+const runmd = (upstream: string, platforms = 'linux/amd64'): string => `\`\`\` start mirror
 + .runtime
 : .mirror ${upstream}
 
@@ -29,7 +32,7 @@ const runmd = (upstream: string): string => `\`\`\` start mirror
 : .manifests head, get
 :   .resolve
 :   .discover application/vnd.containerd.overlaybd.native.v1+json, dadi.image.v1
-:   .teleport overlaybd linux/amd64
+:   .teleport overlaybd ${platforms}
 : .blobs head, get
 :   .pull
 \`\`\`
@@ -43,17 +46,21 @@ beforeAll(async () => {
   await pushManifest(images.client, images.repos.single, 'plain', images.single.overlaybd.bytes, images.single.overlaybd.descriptor.mediaType);
   mirror = createMirror({ runmd: runmd(registry.url), home: dir, logger: log.logger });
   server = await startServer(mirror, log.logger);
+  allMirror = createMirror({ runmd: runmd(registry.url, 'all-platforms'), home: path.join(dir, 'all'), logger: log.logger });
+  allServer = await startServer(allMirror, log.logger);
 }, 300_000);
 
 afterAll(async () => {
   await server?.close();
   await mirror?.close();
+  await allServer?.close();
+  await allMirror?.close();
   await registry?.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const manifest = (method: 'GET' | 'HEAD', repo: string, ref: string): Promise<HttpResponse> =>
-  httpRequest(method, `${server.url}/v2/${repo}/manifests/${ref}?ns=${encodeURIComponent(registry.host)}`, { Accept: ACCEPT });
+const manifest = (method: 'GET' | 'HEAD', repo: string, ref: string, via = server): Promise<HttpResponse> =>
+  httpRequest(method, `${via.url}/v2/${repo}/manifests/${ref}?ns=${encodeURIComponent(registry.host)}`, { Accept: ACCEPT });
 
 describe('teleport against CNCF Distribution (tag schema)', () => {
   it('answers GET and HEAD of single:v1 with the overlaybd referrer, byte for byte', async () => {
@@ -100,6 +107,19 @@ describe('teleport against CNCF Distribution (tag schema)', () => {
   });
 });
 
+describe('teleport of all platforms against CNCF Distribution (tag schema)', () => {
+  it('answers multi:v1 with the converted index attached to it, byte for byte', async () => {
+    const { multi, repos } = images;
+    const get = await manifest('GET', repos.multi, 'v1', allServer);
+    expect(get.status).toBe(200);
+    expect(get.body.equals(multi.overlaybd.bytes)).toBe(true);
+    expect(get.headers['docker-content-digest']).toBe(multi.overlaybd.descriptor.digest);
+    expect(get.headers['lifec-teleport']).toBe(`overlaybd; from=${multi.descriptor.digest}; converted index`);
+    const head = await manifest('HEAD', repos.multi, 'v1', allServer);
+    for (const name of ['docker-content-digest', 'content-type', 'content-length']) expect(head.headers[name]).toBe(get.headers[name]);
+  });
+});
+
 describe('containerd pulls a teleported tag through the mirror', () => {
   let containerd: Containerd | undefined;
   beforeAll(async () => {
@@ -135,6 +155,19 @@ describe('containerd pulls a teleported tag through the mirror', () => {
     expect((await registry.accessLog()).slice(before)).not.toContain(`GET /v2/${images.repos.multi}/manifests/${digest}`);
     // The streamable amd64 manifest's blobs were fetched and verified (containerd checks every digest).
     const { stdout } = await ctrd().ctr(['content', 'ls', '-q'], 'multi');
+    expect(stdout).toContain(images.multi.amd64.overlaybd.descriptor.digest);
+  });
+
+  it('with all-platforms, resolves multi:v1 to its converted index, which the registry serves by digest', async () => {
+    const hostsDir = path.join(dir, 'certs-all.d');
+    writeHostsToml(hostsDir, registry.host, [{ url: allServer.url }]);
+    const before = (await registry.accessLog()).length;
+    const result = await ctrd().pullWithCtr(images.refs.multi, hostsDir, { namespace: 'multi-all', platform: 'linux/amd64' });
+    expect(result.code).toBe(0);
+    expect(await ctrd().imageDigest(images.refs.multi, 'multi-all')).toBe(images.multi.overlaybd.descriptor.digest);
+    // Nothing came from the mirror's memory: the converted index was fetched from the registry by digest.
+    expect((await registry.accessLog()).slice(before)).toContain(`GET /v2/${images.repos.multi}/manifests/${images.multi.overlaybd.descriptor.digest}`);
+    const { stdout } = await ctrd().ctr(['content', 'ls', '-q'], 'multi-all');
     expect(stdout).toContain(images.multi.amd64.overlaybd.descriptor.digest);
   });
 });
