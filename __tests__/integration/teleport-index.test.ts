@@ -98,11 +98,11 @@ describe('.teleport of an image index', () => {
 });
 
 /** The converter's index referrer of m.index (`convertor --referrer`): the converted manifests, with `subject` = `subject`. */
-function convertedIndex(repo: string, m: Multi, subject: TestDescriptor = m.index): TestDescriptor {
+function convertedIndex(repo: string, m: Multi, subject: TestDescriptor = m.index, manifests = [{ ...m.streamAmd64, platform: AMD64 }, { ...m.streamArm64, platform: ARM64 }]): TestDescriptor {
   const converted = registry.put(repo, {
     schemaVersion: 2, mediaType: OCI_INDEX, artifactType: NATIVE,
     subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
-    manifests: [{ ...m.streamAmd64, platform: AMD64 }, { ...m.streamArm64, platform: ARM64 }],
+    manifests,
   });
   registry.list(repo, m.index.digest, { ...converted, artifactType: NATIVE });
   return converted;
@@ -135,6 +135,15 @@ describe('.teleport of an index with a converted index attached', () => {
     const { app } = mirrors.app(['.teleport overlaybd linux/arm64']);
     const res = await mirrors.head(app, repo, 'v1');
     expect(res.headers['lifec-teleport']).toBe(`overlaybd; from=${m.index.digest}; platforms=linux/arm64/v8`);
+  });
+
+  it('ignores a converted index that lacks a platform of the original, and rewrites instead', async () => {
+    const repo = mirrors.freshRepo();
+    const m = multiImage(repo);
+    convertedIndex(repo, m, m.index, [{ ...m.streamAmd64, platform: AMD64 }]);
+    const { app } = mirrors.app(['.teleport overlaybd all-platforms']);
+    const res = await mirrors.head(app, repo, 'v1');
+    expect(res.headers['lifec-teleport']).toBe(`overlaybd; from=${m.index.digest}; platforms=linux/amd64,linux/arm64/v8`);
   });
 
   it('ignores a converted index whose subject is another index, and rewrites instead', async () => {

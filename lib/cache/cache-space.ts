@@ -16,6 +16,8 @@ export interface Reservation {
 export class CacheSpace {
   readonly index = new LruIndex();
   private reservedBytes = 0;
+  /** Removals of evicted files in progress, by key: the key's files must not be placed again before they end. */
+  private readonly removing = new Map<string, Promise<void>>();
 
   constructor(
     readonly maxBytes: number,
@@ -49,20 +51,37 @@ export class CacheSpace {
     if (this.index.remove(key)) this.reportUsage();
   }
 
+  /** Resolves once no eviction is removing `key`'s files; wait for it before placing them. */
+  async removed(key: string): Promise<void> {
+    await this.removing.get(key);
+  }
+
   /**
    * Removes least recently used files (never `keep`) until the stored and
-   * reserved bytes fit under the cap. Never fails: a file that cannot be
-   * removed is logged and left for the next start's scan.
+   * reserved bytes fit under the cap; when the downloads in progress alone
+   * need more than the cap, that empties the cache. Never fails: a file
+   * that cannot be removed is logged and left for the next start's scan.
    */
   async evict(keep?: string): Promise<void> {
     const evicted = this.index.evictTo(Math.max(0, this.maxBytes - this.reservedBytes), keep);
-    for (const entry of evicted) {
-      await this.store.remove(entry.key).catch((error: Error) => {
-        this.logger.warn({ digest: `sha256:${entry.key}`, err: error.message }, 'cache: could not remove an evicted file');
+    if (evicted.length > 0) {
+      // The entries left the index at once; their files go one by one. A
+      // download of one of them placed meanwhile would be removed with them.
+      const removal = this.removeFiles(evicted.map((e) => e.key));
+      for (const entry of evicted) this.removing.set(entry.key, removal);
+      await removal;
+      for (const entry of evicted) if (this.removing.get(entry.key) === removal) this.removing.delete(entry.key);
+      this.events.evicted(evicted.length, evicted.reduce((sum, e) => sum + e.size, 0));
+    }
+    this.reportUsage();
+  }
+
+  private async removeFiles(keys: readonly string[]): Promise<void> {
+    for (const key of keys) {
+      await this.store.remove(key).catch((error: Error) => {
+        this.logger.warn({ digest: `sha256:${key}`, err: error.message }, 'cache: could not remove an evicted file');
       });
     }
-    if (evicted.length > 0) this.events.evicted(evicted.length, evicted.reduce((sum, e) => sum + e.size, 0));
-    this.reportUsage();
   }
 
   private reportUsage(): void {

@@ -60,6 +60,8 @@ export class ContentCache {
   private readonly events: CacheEvents;
   /** Set when the cache cannot be used (its directory, the hashing thread): the mirror then works as a plain proxy. */
   private broken?: Error;
+  /** Set by `close`: no new download starts. */
+  private closing = false;
 
   constructor(private readonly options: ContentCacheOptions) {
     this.store = new BlobStore(options.dir);
@@ -108,7 +110,7 @@ export class ContentCache {
     const file = await this.find(key);
     this.events.lookup('blob', file !== undefined);
     if (file) return { kind: 'hit', file };
-    if (this.broken) return { kind: 'upstream', response: await fetch() };
+    if (this.broken || this.closing) return { kind: 'upstream', response: await fetch() };
     const shared = this.downloads.get(key);
     if (shared) {
       const download = await shared;
@@ -129,7 +131,8 @@ export class ContentCache {
     const mediaType = file && (await this.store.readType(key));
     const body = mediaType !== undefined && file ? await fs.promises.readFile(file.path).catch(() => undefined) : undefined;
     this.events.lookup('manifest', body !== undefined);
-    if (file && body === undefined) this.forget(key);
+    // Only a file that vanished is forgotten; one without a media type is a blob, not a manifest.
+    if (file && mediaType !== undefined && body === undefined) this.forget(key);
     return body && mediaType !== undefined ? { body, mediaType } : undefined;
   }
 
@@ -139,6 +142,7 @@ export class ContentCache {
     if (this.broken || this.space.index.get(key) || body.length > this.maxBytes) return;
     const temp = this.store.tempPath(key);
     try {
+      await this.space.removed(key);
       await fs.promises.writeFile(temp, body, { mode: 0o600 });
       await this.store.writeType(key, mediaType);
       await this.store.place(temp, key);
@@ -164,13 +168,16 @@ export class ContentCache {
 
   /** Lets downloads finish for up to `deadlineMs`, then aborts the rest (their files are removed). */
   async close(deadlineMs: number): Promise<void> {
+    this.closing = true;
     this.check.stop();
-    const all = Promise.all(this.running.values());
+    // Downloads still starting (waiting for a slot or for the upstream's headers) join `running` first.
+    const all = Promise.all(this.downloads.values()).then(() => Promise.all(this.running.values()));
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), deadlineMs)));
     if ((await Promise.race([all, expired])) === 'expired') {
       for (const download of this.running.keys()) download.abort('the mirror is shutting down');
-      await all;
+      // One still starting after this fails: the hashing threads are stopped.
+      await Promise.all(this.running.values());
     }
     clearTimeout(timer);
     await this.hashers.close();
@@ -213,6 +220,7 @@ export class ContentCache {
     }
     const download = new Download(key, size, fd, response.body, job, {
       place: async (_d, hex) => {
+        await this.space.removed(hex);
         await this.store.place(temp, hex);
         // Placed: later requests find the file; the blob counts as stored, no longer as reserved.
         this.downloads.delete(key);

@@ -126,7 +126,11 @@ export class Download extends EventEmitter {
 
   release(): void {
     this.refs -= 1;
-    if (this.refs === 0) fs.close(this.fd, () => undefined);
+    if (this.refs > 0) return;
+    fs.close(this.fd, () => undefined);
+    // Nobody reads any more: the chunks kept for readers go too.
+    this.recent.length = 0;
+    this.recentBytes = 0;
   }
 
   /** Called by the writer once `chunks` are hashed and in the file. */

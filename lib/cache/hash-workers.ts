@@ -97,6 +97,7 @@ export class HashWorkers {
   /** Staging buffers of finished jobs, for the next ones. */
   private readonly spare: SharedArrayBuffer[] = [];
   private nextId = 1;
+  private closed = false;
 
   constructor(
     private readonly maxWorkers = Math.max(1, Math.min(MAX_WORKERS, os.availableParallelism() - 1)),
@@ -115,6 +116,7 @@ export class HashWorkers {
 
   /** A job for the download written to descriptor `fd`. */
   job(fd: number): HashJob {
+    if (this.closed) throw new Error('the hashing threads are stopped');
     const worker = this.leastBusy();
     const job = this.nextId++;
     const shared = this.spare.pop() ?? new SharedArrayBuffer(STAGING_BYTES);
@@ -159,8 +161,9 @@ export class HashWorkers {
     };
   }
 
-  /** Stops every thread; requests still waiting fail. */
+  /** Stops every thread; requests still waiting fail, and no job starts after. */
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all(this.workers.splice(0).map((w) => w.terminate()));
   }
 

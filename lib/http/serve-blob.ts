@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { Request, Response } from 'express';
 import type { CachedFile } from '../cache/content-cache';
 import type { Download } from '../cache/download';
+import { UpstreamError } from '../errors';
 import { Header } from '../oci/mediatypes';
 import { ifRangeMatches, parseRange, type ByteRange } from './range';
 import { completeFile, sendFileRange, type RangeSource } from './send-file';
@@ -39,10 +40,15 @@ export type SentCounter = (bytes: number) => void;
 
 /**
  * Serves a verified cached file. Returns false, having sent nothing, when the
- * file vanished since it was found (evicted, pruned): the caller treats it as a miss.
+ * file vanished since it was found (evicted, pruned): the caller treats it as
+ * a miss. Any other failure to open it (EMFILE, EACCES) is thrown: the file
+ * is still good and stays in the cache.
  */
 export async function serveCachedFile(req: Request, res: Response, digest: string, file: CachedFile, onSent: SentCounter): Promise<boolean> {
-  const handle = await fs.promises.open(file.path, 'r').catch(() => undefined);
+  const handle = await fs.promises.open(file.path, 'r').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
   if (!handle) return false;
   const part = startBlobAnswer(req, res, digest, file.size);
   if (!part) {
@@ -62,9 +68,11 @@ export async function serveCachedFile(req: Request, res: Response, digest: strin
  * Serves a blob from a download in progress, as its bytes reach the file
  * (the last one only once the digest is verified, see `Download`). Returns
  * false, having sent nothing, when the download is over and its file closed:
- * the caller looks the blob up again (it is cached by then, or failed).
+ * the caller looks the blob up again (it is cached by then).
  */
 export async function serveDownload(req: Request, res: Response, digest: string, download: Download, onSent: SentCounter): Promise<boolean> {
+  // Joined just after it failed: an error answer now beats headers and a cut connection.
+  if (download.state === 'failed') throw new UpstreamError(502, 'UNAVAILABLE', 'the upstream download of this blob failed', { cause: download.error });
   if (!download.retain()) return false;
   const part = startBlobAnswer(req, res, digest, download.size);
   if (!part) {

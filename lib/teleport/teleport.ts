@@ -61,14 +61,15 @@ async function teleportManifest(request: TeleportRequest): Promise<ResolvedManif
 
 async function teleportIndex(request: TeleportRequest): Promise<ResolvedManifest | undefined> {
   const { manifest, options, source } = request;
+  const index = await originalIndex(request);
+  if (!index) return undefined;
   if (options.platforms === 'all') {
-    const converted = await pickConvertedIndex({ ...pickContext(request), referrers: await request.lookup.find(manifest.digest), subject: manifest.digest });
+    const referrers = await request.lookup.find(manifest.digest);
+    const converted = await pickConvertedIndex({ ...pickContext(request), referrers, subject: manifest.digest, original: index });
     if (converted && accepts(request.accept, converted.descriptor.mediaType)) {
       return answer(converted.descriptor, converted.bytes, `${options.format.name}; from=${manifest.digest}; converted index`);
     }
   }
-  const index = await originalIndex(request);
-  if (!index) return undefined;
   const replacements = new Map<number, Descriptor>();
   const teleported: string[] = [];
   await Promise.all(index.manifests.map(async (entry, i) => {

@@ -125,6 +125,36 @@ describe('ContentCache', () => {
     expect(await cache.find(hex(blobs[1]!))).toBeDefined();
   });
 
+  it('does not let an eviction still removing a file take the same blob downloaded again', async () => {
+    const cache = newCache(250);
+    const blobs = [1, 2, 3].map((n) => Buffer.alloc(100, n));
+    for (const blob of blobs.slice(0, 2)) await store(cache, blob);
+    // Removing blob 0's files hangs until the gate opens.
+    const remove = cache.store.remove.bind(cache.store);
+    let open = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    jest.spyOn(cache.store, 'remove').mockImplementation(async (key: string) => {
+      if (key === hex(blobs[0]!)) await gate;
+      return remove(key);
+    });
+    // Blob 2's download evicts blob 0 (least recently used) and waits for that removal.
+    const third = upstream(100);
+    const evicting = cache.fetchBlob(hex(blobs[2]!), async () => third.response);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Meanwhile blob 0 is asked again: a miss, downloaded in full.
+    const again = upstream(100);
+    const source = await cache.fetchBlob(hex(blobs[0]!), async () => again.response);
+    again.body.end(blobs[0]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    open();
+    expect(await downloadOf(source).settled).toBe('verified');
+    third.body.end(blobs[2]);
+    expect(await downloadOf(await evicting).settled).toBe('verified');
+    expect(await cache.find(hex(blobs[0]!))).toBeDefined();
+    expect(fs.existsSync(cache.store.blobPath(hex(blobs[0]!)))).toBe(true);
+    jest.restoreAllMocks();
+  });
+
   it('keeps verified files across a restart and removes leftovers, foreign and damaged files', async () => {
     const first = newCache();
     const good = Buffer.from('good content');
@@ -149,6 +179,14 @@ describe('ContentCache', () => {
     expect(await cache.getManifest('b'.repeat(64))).toBeUndefined();
   });
 
+  it('answers no manifest for a cached blob, and keeps the blob', async () => {
+    const cache = newCache();
+    const blob = Buffer.from('layer bytes, not a manifest');
+    await store(cache, blob);
+    expect(await cache.getManifest(hex(blob))).toBeUndefined();
+    expect(await cache.find(hex(blob))).toBeDefined();
+  });
+
   it('aborts downloads still running when closing past the deadline', async () => {
     const cache = newCache();
     const up = upstream(100);
@@ -157,6 +195,24 @@ describe('ContentCache', () => {
     await cache.close(20);
     expect(download.state).toBe('failed');
     expect(fs.readdirSync(cache.store.tmpDir)).toEqual([]);
+  });
+
+  it('waits for a download still waiting for its upstream when closing, and starts none after', async () => {
+    const cache = newCache();
+    await cache.ready;
+    const blob = Buffer.from('asked before the close');
+    const up = upstream(blob.length);
+    let respond = (_r: UpstreamResponse): void => undefined;
+    const starting = cache.fetchBlob(hex(blob), () => new Promise<UpstreamResponse>((resolve) => (respond = resolve)));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const closing = cache.close(10_000);
+    respond(up.response);
+    const download = downloadOf(await starting);
+    up.body.end(blob);
+    await closing;
+    expect(download.state).toBe('verified');
+    const after = upstream(5);
+    expect((await cache.fetchBlob('e'.repeat(64), async () => after.response)).kind).toBe('upstream');
   });
 });
 

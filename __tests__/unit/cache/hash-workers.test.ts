@@ -68,17 +68,37 @@ describe('HashWorkers', () => {
     fs.closeSync(fd);
   });
 
-  it('fails the requests of a stopped thread, and starts a new one for the next job', async () => {
+  it('fails the requests of a stopped pool, and starts no job after', async () => {
     const pool = newPool(1);
     const fd = fs.openSync(path.join(dir, 'stopped'), 'w+');
     const job = pool.job(fd);
-    // 32 MiB: eight staging buffer-fulls, so most of it is asked after the stop.
+    // 32 MiB: four staging buffer-fulls, so most of it is asked after the stop.
     const pending = job.write([Buffer.alloc(32 * 1024 * 1024, 9)], 0);
     await pool.close();
     await expect(pending).rejects.toThrow(/hashing thread stopped/);
-    const again = pool.job(fd);
-    await again.write([Buffer.from('ok')], 0);
-    expect(await again.digest()).toBe(createHash('sha256').update('ok').digest('hex'));
+    expect(() => pool.job(fd)).toThrow(/stopped/);
+    fs.closeSync(fd);
+  });
+
+  it('replaces a thread that died for the next job', async () => {
+    // A thread that exits on its first request while the marker file exists, and works normally after.
+    const marker = path.join(dir, 'crash-once');
+    const script = path.join(dir, 'crashing-worker.js');
+    fs.writeFileSync(marker, '');
+    fs.writeFileSync(script, [
+      "const fs = require('node:fs');",
+      "const { parentPort } = require('node:worker_threads');",
+      `if (fs.existsSync(${JSON.stringify(marker)})) {`,
+      `  fs.unlinkSync(${JSON.stringify(marker)});`,
+      "  parentPort.once('message', () => process.exit(3));",
+      `} else require(${JSON.stringify(path.join(__dirname, '../../../lib/cache/hash-worker.js'))});`,
+    ].join('\n'));
+    const pool = newPool(1, script);
+    const fd = fs.openSync(path.join(dir, 'after-crash'), 'w+');
+    await expect(pool.job(fd).write([Buffer.from('lost')], 0)).rejects.toThrow(/hashing thread stopped \(exit code 3\)/);
+    const next = pool.job(fd);
+    await next.write([Buffer.from('ok')], 0);
+    expect(await next.digest()).toBe(createHash('sha256').update('ok').digest('hex'));
     fs.closeSync(fd);
   });
 
