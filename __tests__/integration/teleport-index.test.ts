@@ -128,6 +128,15 @@ describe('.teleport of an index with a converted index attached', () => {
     expect(registry.seen().filter((r) => r.includes(`/referrers/${m.amd64.digest}`))).toEqual([]);
   });
 
+  it('reads the original index once for a burst of HEADs', async () => {
+    const repo = mirrors.freshRepo();
+    const m = multiImage(repo);
+    const converted = convertedIndex(repo, m);
+    const { app } = mirrors.app(['.teleport overlaybd all-platforms']);
+    for (let i = 0; i < 3; i++) expect((await mirrors.head(app, repo, 'v1')).headers['docker-content-digest']).toBe(converted.digest);
+    expect(registry.seen().filter((r) => r === `GET /v2/${repo}/manifests/${m.index.digest}`)).toHaveLength(1);
+  });
+
   it('still rewrites the index for a single platform', async () => {
     const repo = mirrors.freshRepo();
     const m = multiImage(repo);

@@ -7,11 +7,11 @@ import { isImageManifestMediaType, parseIndex, type ImageIndex } from '../oci/ma
 import { isIndexMediaType } from '../oci/mediatypes';
 import { formatPlatform, platformMatches, type Platform } from '../oci/platform';
 import type { ReferrersLookup } from '../referrers/lookup';
-import { fetchVerifiedManifest, type RepositorySource, type VerifiedManifest } from '../referrers/source';
+import type { RepositorySource, VerifiedManifest } from '../referrers/source';
 import type { ManifestMemory, ProducedManifest } from './memory';
 import type { TeleportOptions } from './options';
 import { pickConvertedIndex } from './converted-index';
-import { pickStreamable } from './pick';
+import { pickStreamable, verifiedManifest } from './pick';
 import { rewriteIndex } from './rewrite';
 
 /** The response header that marks a teleported answer. */
@@ -89,11 +89,15 @@ async function teleportIndex(request: TeleportRequest): Promise<ResolvedManifest
   return answer(descriptor, bytes, mark);
 }
 
-/** The index bytes exactly as the registry serves them under their digest (a HEAD left none). */
+/**
+ * The index bytes exactly as the registry serves them under their digest. A
+ * HEAD left none: they are read once for a burst of HEADs (the memory of
+ * verified manifests), not once per request.
+ */
 async function originalIndex(request: TeleportRequest): Promise<ImageIndex | undefined> {
-  const { manifest, source } = request;
+  const { manifest } = request;
   let bytes = manifest.body;
-  if (bytes === undefined) bytes = (await fetchVerifiedManifest(source, manifest.digest, request.signal)).bytes;
+  if (bytes === undefined) bytes = (await verifiedManifest(request, manifest.digest)).bytes;
   else if (!verifiesDigest(bytes, manifest.digest)) throw new Error(`index body does not match its digest ${manifest.digest}`);
   return parseIndex(bytes, manifest.mediaType);
 }
