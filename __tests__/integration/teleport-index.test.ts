@@ -128,13 +128,38 @@ describe('.teleport of an index with a converted index attached', () => {
     expect(registry.seen().filter((r) => r.includes(`/referrers/${m.amd64.digest}`))).toEqual([]);
   });
 
-  it('reads the original index once for a burst of HEADs', async () => {
+  it('reads the original index once for a burst of HEADs, concurrent or not', async () => {
     const repo = mirrors.freshRepo();
     const m = multiImage(repo);
     const converted = convertedIndex(repo, m);
     const { app } = mirrors.app(['.teleport overlaybd all-platforms']);
-    for (let i = 0; i < 3; i++) expect((await mirrors.head(app, repo, 'v1')).headers['docker-content-digest']).toBe(converted.digest);
+    const concurrent = await Promise.all([1, 2, 3, 4].map(() => mirrors.head(app, repo, 'v1')));
+    for (const res of [...concurrent, await mirrors.head(app, repo, 'v1')]) expect(res.headers['docker-content-digest']).toBe(converted.digest);
     expect(registry.seen().filter((r) => r === `GET /v2/${repo}/manifests/${m.index.digest}`)).toHaveLength(1);
+  });
+
+  it('does not count a build attestation entry as a platform the converted index must hold', async () => {
+    const repo = mirrors.freshRepo();
+    const amd64 = registry.image(repo);
+    const attestation = registry.image(repo);
+    const index = registry.put(repo, {
+      schemaVersion: 2, mediaType: OCI_INDEX,
+      manifests: [
+        { ...amd64, platform: AMD64 },
+        { ...attestation, platform: { os: 'unknown', architecture: 'unknown' }, annotations: { 'vnd.docker.reference.type': 'attestation-manifest', 'vnd.docker.reference.digest': amd64.digest } },
+      ],
+    }, 'v1');
+    const streamAmd64 = registry.referrer(repo, amd64, NATIVE);
+    const converted = registry.put(repo, {
+      schemaVersion: 2, mediaType: OCI_INDEX, artifactType: NATIVE,
+      subject: { mediaType: index.mediaType, digest: index.digest, size: index.size },
+      manifests: [{ ...streamAmd64, platform: AMD64 }],
+    });
+    registry.list(repo, index.digest, { ...converted, artifactType: NATIVE });
+    const { app } = mirrors.app(['.teleport overlaybd all-platforms']);
+    const res = await mirrors.head(app, repo, 'v1');
+    expect(res.headers['docker-content-digest']).toBe(converted.digest);
+    expect(res.headers['lifec-teleport']).toBe(`overlaybd; from=${index.digest}; converted index`);
   });
 
   it('still rewrites the index for a single platform', async () => {

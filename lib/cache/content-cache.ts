@@ -139,7 +139,12 @@ export class ContentCache {
   /** Stores verified manifest bytes (the caller checked them against `key`). */
   async putManifest(key: string, body: Buffer, mediaType: string): Promise<void> {
     await this.ready;
-    if (this.broken || this.space.index.get(key) || body.length > this.maxBytes) return;
+    if (this.broken || body.length > this.maxBytes) return;
+    if (this.space.index.get(key)) {
+      // Cached as a blob first (the same bytes, by digest): only its media type is missing.
+      if ((await this.store.readType(key)) === undefined) await this.store.writeType(key, mediaType);
+      return;
+    }
     const temp = this.store.tempPath(key);
     try {
       await this.space.removed(key);
@@ -186,7 +191,8 @@ export class ContentCache {
   private async startDownload(key: string, fetch: () => Promise<UpstreamResponse>, answer: (s: BlobSource) => void): Promise<Download | undefined> {
     const response = await fetch();
     const size = Number(response.headers['content-length']);
-    if (response.status !== 200 || !Number.isSafeInteger(size) || size < 0 || size > this.maxBytes) {
+    // Closing (the answer came after close began): relay it, start nothing.
+    if (this.closing || response.status !== 200 || !Number.isSafeInteger(size) || size < 0 || size > this.maxBytes) {
       answer({ kind: 'upstream', response });
       return undefined;
     }

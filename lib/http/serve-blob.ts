@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Request, Response } from 'express';
 import type { CachedFile } from '../cache/content-cache';
 import type { Download } from '../cache/download';
-import { UpstreamError } from '../errors';
+import { MirrorError, UpstreamError } from '../errors';
 import { Header } from '../oci/mediatypes';
 import { ifRangeMatches, parseRange, type ByteRange } from './range';
 import { completeFile, sendFileRange, type RangeSource } from './send-file';
@@ -40,14 +40,16 @@ export type SentCounter = (bytes: number) => void;
 
 /**
  * Serves a verified cached file. Returns false, having sent nothing, when the
- * file vanished since it was found (evicted, pruned): the caller treats it as
- * a miss. Any other failure to open it (EMFILE, EACCES) is thrown: the file
- * is still good and stays in the cache.
+ * file cannot be opened (evicted, pruned, damaged permissions): the caller
+ * treats it as a miss. Out of file descriptors (EMFILE, ENFILE) the file is
+ * still good: the client is told to come back (503 with `Retry-After`).
  */
 export async function serveCachedFile(req: Request, res: Response, digest: string, file: CachedFile, onSent: SentCounter): Promise<boolean> {
   const handle = await fs.promises.open(file.path, 'r').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return undefined;
-    throw error;
+    if (error.code === 'EMFILE' || error.code === 'ENFILE') {
+      throw new MirrorError(503, 'UNAVAILABLE', 'the mirror has no file descriptor left; try again', { cause: error, headers: { 'Retry-After': '1' } });
+    }
+    return undefined;
   });
   if (!handle) return false;
   const part = startBlobAnswer(req, res, digest, file.size);

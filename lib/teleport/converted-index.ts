@@ -56,7 +56,7 @@ async function verify(input: ConvertedIndexInput, referrer: Descriptor): Promise
   if (parsed.subject?.digest !== input.subject) throw new Error(`${referrer.digest} refers to ${parsed.subject?.digest ?? 'nothing'}, not ${input.subject}`);
   // Served as it is, it must hold every platform of the original (a partial one would drop platforms).
   for (const entry of input.original.manifests) {
-    if (!entry.platform || !isImageManifestMediaType(entry.mediaType)) continue;
+    if (!entry.platform || !isImageManifestMediaType(entry.mediaType) || isAttestation(entry)) continue;
     const platform = entry.platform;
     if (!parsed.manifests.some((m) => m.platform && platformMatches(platform, m.platform))) {
       throw new Error(`${referrer.digest} has no manifest for ${formatPlatform(platform)}`);
@@ -65,4 +65,13 @@ async function verify(input: ConvertedIndexInput, referrer: Descriptor): Promise
   const descriptor: Descriptor = { mediaType: parsed.mediaType, digest: referrer.digest, size: bytes.length };
   if (referrer.artifactType) descriptor.artifactType = referrer.artifactType;
   return { descriptor, bytes, referrer };
+}
+
+/**
+ * A BuildKit attestation entry (platform `unknown/unknown`,
+ * `vnd.docker.reference.type: attestation-manifest`): no image to run, and
+ * the converter leaves it out of the converted index.
+ */
+function isAttestation(entry: Descriptor): boolean {
+  return entry.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' || (entry.platform?.os === 'unknown' && entry.platform.architecture === 'unknown');
 }

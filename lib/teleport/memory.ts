@@ -33,6 +33,7 @@ const DEFAULT_MAX_BYTES = 32 * 1024 * 1024;
  */
 export class ManifestMemory<T extends { digest: string; bytes: Buffer }> {
   private readonly entries = new Map<string, T>();
+  private readonly loading = new Map<string, Promise<T>>();
   private bytes = 0;
 
   constructor(private readonly maxBytes = DEFAULT_MAX_BYTES) {}
@@ -57,6 +58,24 @@ export class ManifestMemory<T extends { digest: string; bytes: Buffer }> {
       this.entries.set(id, entry);
     }
     return entry;
+  }
+
+  /**
+   * The entry, or the one `load` produces and keeps; concurrent callers for
+   * the same manifest share one load (a burst of pulls reads it once).
+   */
+  async getOrLoad(registry: string, repository: string, digest: string, load: () => Promise<T>): Promise<T> {
+    const known = this.get(registry, repository, digest);
+    if (known) return known;
+    const id = idOf(registry, repository, digest);
+    let pending = this.loading.get(id);
+    if (!pending) {
+      pending = load()
+        .then((loaded) => (this.put(registry, repository, loaded), loaded))
+        .finally(() => this.loading.delete(id));
+      this.loading.set(id, pending);
+    }
+    return pending;
   }
 
   private remove(id: string): void {

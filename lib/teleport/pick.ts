@@ -101,14 +101,14 @@ async function verify(input: PickInput, { referrer, target }: Candidate): Promis
   return { descriptor, bytes: manifest.bytes, referrer };
 }
 
-/** Manifest bytes by digest, verified, read once for a burst of pulls. */
-export async function verifiedManifest(input: Pick<PickInput, 'source' | 'verified' | 'signal'>, digest: string): Promise<VerifiedManifest> {
+/**
+ * Manifest bytes by digest, verified, read once for a burst of pulls. The
+ * read is shared, so one client leaving does not cancel it for the others
+ * (a manifest is small and the upstream's timeouts bound it).
+ */
+export function verifiedManifest(input: Pick<PickInput, 'source' | 'verified'>, digest: string): Promise<VerifiedManifest> {
   const { source, verified } = input;
-  const known = verified.get(source.registry, source.repository, digest);
-  if (known) return known;
-  const fetched = await fetchVerifiedManifest(source, digest, input.signal);
-  verified.put(source.registry, source.repository, fetched);
-  return fetched;
+  return verified.getOrLoad(source.registry, source.repository, digest, () => fetchVerifiedManifest(source, digest));
 }
 
 /** A link referrer listed without its annotations: read them from its (verified) manifest. */

@@ -61,10 +61,9 @@ async function teleportManifest(request: TeleportRequest): Promise<ResolvedManif
 
 async function teleportIndex(request: TeleportRequest): Promise<ResolvedManifest | undefined> {
   const { manifest, options, source } = request;
-  const index = await originalIndex(request);
+  const [index, referrers] = await Promise.all([originalIndex(request), options.platforms === 'all' ? request.lookup.find(manifest.digest) : []]);
   if (!index) return undefined;
   if (options.platforms === 'all') {
-    const referrers = await request.lookup.find(manifest.digest);
     const converted = await pickConvertedIndex({ ...pickContext(request), referrers, subject: manifest.digest, original: index });
     if (converted && accepts(request.accept, converted.descriptor.mediaType)) {
       return answer(converted.descriptor, converted.bytes, `${options.format.name}; from=${manifest.digest}; converted index`);

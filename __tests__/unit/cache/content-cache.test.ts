@@ -179,12 +179,14 @@ describe('ContentCache', () => {
     expect(await cache.getManifest('b'.repeat(64))).toBeUndefined();
   });
 
-  it('answers no manifest for a cached blob, and keeps the blob', async () => {
+  it('answers no manifest for a cached blob, keeps the blob, and caches the same bytes as a manifest when asked', async () => {
     const cache = newCache();
-    const blob = Buffer.from('layer bytes, not a manifest');
+    const blob = Buffer.from('{"schemaVersion":2,"fetched":"through /blobs/ first"}');
     await store(cache, blob);
     expect(await cache.getManifest(hex(blob))).toBeUndefined();
     expect(await cache.find(hex(blob))).toBeDefined();
+    await cache.putManifest(hex(blob), blob, 'application/vnd.oci.image.manifest.v1+json');
+    expect(await cache.getManifest(hex(blob))).toEqual({ body: blob, mediaType: 'application/vnd.oci.image.manifest.v1+json' });
   });
 
   it('aborts downloads still running when closing past the deadline', async () => {
@@ -197,7 +199,7 @@ describe('ContentCache', () => {
     expect(fs.readdirSync(cache.store.tmpDir)).toEqual([]);
   });
 
-  it('waits for a download still waiting for its upstream when closing, and starts none after', async () => {
+  it('relays the answer of a download still waiting for its upstream when closing, and starts none after', async () => {
     const cache = newCache();
     await cache.ready;
     const blob = Buffer.from('asked before the close');
@@ -207,12 +209,25 @@ describe('ContentCache', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     const closing = cache.close(10_000);
     respond(up.response);
-    const download = downloadOf(await starting);
-    up.body.end(blob);
+    // The client still gets its bytes, relayed; nothing new is written to the cache.
+    expect((await starting).kind).toBe('upstream');
     await closing;
-    expect(download.state).toBe('verified');
+    expect(fs.readdirSync(cache.store.tmpDir)).toEqual([]);
     const after = upstream(5);
     expect((await cache.fetchBlob('e'.repeat(64), async () => after.response)).kind).toBe('upstream');
+  });
+
+  it('relays an upstream answer that comes after the close deadline instead of starting a download', async () => {
+    const cache = newCache();
+    await cache.ready;
+    const up = upstream(10);
+    let respond = (_r: UpstreamResponse): void => undefined;
+    const starting = cache.fetchBlob('f'.repeat(64), () => new Promise<UpstreamResponse>((resolve) => (respond = resolve)));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await cache.close(20);
+    respond(up.response);
+    expect((await starting).kind).toBe('upstream');
+    expect(fs.readdirSync(cache.store.tmpDir)).toEqual([]);
   });
 });
 

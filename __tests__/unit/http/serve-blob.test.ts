@@ -32,13 +32,21 @@ describe('serveCachedFile', () => {
     expect(headers.size).toBe(0);
   });
 
-  it('throws when the file cannot be opened for another reason, so the cache keeps it', async () => {
+  it('answers 503 with Retry-After when out of file descriptors, before any header', async () => {
     const file = { key: 'a'.repeat(64), path: path.join(dir, 'present'), size: 10 };
     fs.writeFileSync(file.path, 'x'.repeat(10));
     jest.spyOn(fs.promises, 'open').mockRejectedValueOnce(Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' }));
     const { req, res, headers } = exchange();
-    await expect(serveCachedFile(req, res, DIGEST, file, () => undefined)).rejects.toThrow(/EMFILE/);
+    await expect(serveCachedFile(req, res, DIGEST, file, () => undefined)).rejects.toMatchObject({ status: 503, headers: { 'Retry-After': '1' } });
     expect(headers.size).toBe(0);
+  });
+
+  it('reports a file it may not open as a miss (it is downloaded again)', async () => {
+    const file = { key: 'a'.repeat(64), path: path.join(dir, 'present'), size: 10 };
+    fs.writeFileSync(file.path, 'x'.repeat(10));
+    jest.spyOn(fs.promises, 'open').mockRejectedValueOnce(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }));
+    const { req, res } = exchange();
+    expect(await serveCachedFile(req, res, DIGEST, file, () => undefined)).toBe(false);
   });
 });
 
