@@ -143,6 +143,8 @@ export class ContentCache {
     if (this.space.index.get(key)) {
       // Cached as a blob first (the same bytes, by digest): only its media type is missing.
       if ((await this.store.readType(key)) === undefined) await this.store.writeType(key, mediaType);
+      // Evicted meanwhile: no media type without its blob.
+      if (!this.space.index.get(key)) await fs.promises.rm(this.store.typePath(key), { force: true }).catch(() => undefined);
       return;
     }
     const temp = this.store.tempPath(key);

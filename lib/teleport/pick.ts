@@ -102,13 +102,19 @@ async function verify(input: PickInput, { referrer, target }: Candidate): Promis
 }
 
 /**
+ * How long a shared manifest read may take in all: the upstream client bounds
+ * each wait, not the whole body, and every request for the manifest waits on it.
+ */
+const SHARED_READ_MS = 30_000;
+
+/**
  * Manifest bytes by digest, verified, read once for a burst of pulls. The
- * read is shared, so one client leaving does not cancel it for the others
- * (a manifest is small and the upstream's timeouts bound it).
+ * read is shared, so one client leaving does not cancel it for the others;
+ * it has its own deadline instead.
  */
 export function verifiedManifest(input: Pick<PickInput, 'source' | 'verified'>, digest: string): Promise<VerifiedManifest> {
   const { source, verified } = input;
-  return verified.getOrLoad(source.registry, source.repository, digest, () => fetchVerifiedManifest(source, digest));
+  return verified.getOrLoad(source.registry, source.repository, digest, () => fetchVerifiedManifest(source, digest, AbortSignal.timeout(SHARED_READ_MS)));
 }
 
 /** A link referrer listed without its annotations: read them from its (verified) manifest. */
