@@ -141,32 +141,34 @@ describe('containerd pulls a teleported tag through the mirror', () => {
     expect(await ctrd().imageDigest(images.refs.single, 'single')).toBe(images.single.overlaybd.descriptor.digest);
   });
 
-  it('resolves multi:v1 to the rewritten index and fetches it by digest from the mirror', async () => {
-    const hostsDir = path.join(dir, 'certs.d');
-    writeHostsToml(hostsDir, registry.host, [{ url: server.url }]);
+  /** Pulls multi:v1 for linux/amd64 through `via` into `namespace`; returns the registry requests the pull caused. */
+  const pullMulti = async (via: RunningServer, namespace: string): Promise<string[]> => {
+    const hostsDir = path.join(dir, `certs-${namespace}.d`);
+    writeHostsToml(hostsDir, registry.host, [{ url: via.url }]);
     const before = (await registry.accessLog()).length;
-    const result = await ctrd().pullWithCtr(images.refs.multi, hostsDir, { namespace: 'multi', platform: 'linux/amd64' });
+    const result = await ctrd().pullWithCtr(images.refs.multi, hostsDir, { namespace, platform: 'linux/amd64' });
     expect(result.code).toBe(0);
+    return (await registry.accessLog()).slice(before);
+  };
+
+  it('resolves multi:v1 to the rewritten index and fetches it by digest from the mirror', async () => {
+    const seen = await pullMulti(server, 'multi');
     const digest = await ctrd().imageDigest(images.refs.multi, 'multi');
     expect(digest).not.toBe(images.multi.descriptor.digest);
     const served = await manifest('GET', images.repos.multi, digest ?? '');
     expect(sha256(served.body)).toBe(digest);
     // The rewritten index exists only in the mirror: containerd never had to fall back to the registry for it.
-    expect((await registry.accessLog()).slice(before)).not.toContain(`GET /v2/${images.repos.multi}/manifests/${digest}`);
+    expect(seen).not.toContain(`GET /v2/${images.repos.multi}/manifests/${digest}`);
     // The streamable amd64 manifest's blobs were fetched and verified (containerd checks every digest).
     const { stdout } = await ctrd().ctr(['content', 'ls', '-q'], 'multi');
     expect(stdout).toContain(images.multi.amd64.overlaybd.descriptor.digest);
   });
 
   it('with all-platforms, resolves multi:v1 to its converted index, which the registry serves by digest', async () => {
-    const hostsDir = path.join(dir, 'certs-all.d');
-    writeHostsToml(hostsDir, registry.host, [{ url: allServer.url }]);
-    const before = (await registry.accessLog()).length;
-    const result = await ctrd().pullWithCtr(images.refs.multi, hostsDir, { namespace: 'multi-all', platform: 'linux/amd64' });
-    expect(result.code).toBe(0);
+    const seen = await pullMulti(allServer, 'multi-all');
     expect(await ctrd().imageDigest(images.refs.multi, 'multi-all')).toBe(images.multi.overlaybd.descriptor.digest);
     // Nothing came from the mirror's memory: the converted index was fetched from the registry by digest.
-    expect((await registry.accessLog()).slice(before)).toContain(`GET /v2/${images.repos.multi}/manifests/${images.multi.overlaybd.descriptor.digest}`);
+    expect(seen).toContain(`GET /v2/${images.repos.multi}/manifests/${images.multi.overlaybd.descriptor.digest}`);
     const { stdout } = await ctrd().ctr(['content', 'ls', '-q'], 'multi-all');
     expect(stdout).toContain(images.multi.amd64.overlaybd.descriptor.digest);
   });
