@@ -16,6 +16,13 @@ export interface FakeUpstream {
   close(): Promise<void>;
 }
 
+/** Starts `server` on a free loopback port; returns its `host:port` (what `ns` names) and base URL. */
+export async function listenOnLoopback(server: http.Server): Promise<{ host: string; url: string }> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { host: `127.0.0.1:${port}`, url: `http://127.0.0.1:${port}` };
+}
+
 /**
  * An in-process HTTP server on a loopback port for behaviours a real registry
  * cannot show on demand (redirects, stalls, broken bodies). It records every
@@ -27,11 +34,8 @@ export async function startFakeUpstream(handler: http.RequestListener): Promise<
     requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
     handler(req, res);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    host: `127.0.0.1:${port}`,
-    url: `http://127.0.0.1:${port}`,
+    ...(await listenOnLoopback(server)),
     requests,
     close: () =>
       new Promise<void>((resolve) => {
