@@ -179,9 +179,6 @@ export class Download extends EventEmitter {
 
   private settle(state: DownloadState, error?: unknown): DownloadState {
     this.state = state;
-    // Nothing more will be read from memory.
-    this.recent.length = 0;
-    this.recentBytes = 0;
     if (error !== undefined) this.error = error instanceof Error ? error : new Error(String(error));
     this.emit('progress');
     this.release();
