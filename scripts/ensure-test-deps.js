@@ -16,6 +16,10 @@ const NEEDED = {
   ctr: 'containerd',
   htpasswd: 'apache2-utils',
   openssl: 'openssl',
+  podman: 'podman',
+  dockerd: 'docker.io',
+  chromium: 'chromium',
+  ip: 'iproute2',
 };
 // Debian keeps some tools in sbin, which a non-login shell may leave off PATH.
 const EXTRA_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
@@ -44,7 +48,7 @@ const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 if (!isRoot) {
   const rel = path.relative(process.cwd(), INSTALLER) || INSTALLER;
   console.error(`missing test programs (${missing.join(', ')}): run \`sudo ${rel}\` ` +
-    `(or: sudo apt-get install -y --no-install-recommends docker-registry skopeo containerd runc nginx apache2-utils openssl)`);
+    `(or: sudo apt-get install -y --no-install-recommends docker-registry skopeo containerd runc nginx apache2-utils openssl podman docker.io chromium iproute2)`);
   process.exit(1);
 }
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the external programs the end-to-end tests run, from Debian/Ubuntu packages:
 #   docker-registry (CNCF Distribution), skopeo, containerd (+ctr), runc, nginx,
-#   apache2-utils (htpasswd), openssl.
+#   apache2-utils (htpasswd), openssl, podman, docker.io (dockerd, run privately by the
+#   Docker Engine tests), chromium (headless, for the status page's browser test),
+#   iproute2 (network namespaces for the redirect tests).
 # Run as root. Idempotent: exits at once when every package is installed. The packages'
 # own services are kept from starting: the tests run private instances on loopback.
 set -euo pipefail
 
-PKGS=(docker-registry skopeo containerd runc nginx apache2-utils openssl)
+PKGS=(docker-registry skopeo containerd runc nginx apache2-utils openssl podman docker.io chromium iproute2)
 
 if [[ $(id -u) -ne 0 ]]; then
   echo "install-test-deps: must run as root: sudo $0" >&2
@@ -52,7 +54,7 @@ apt-get install -y --no-install-recommends "${missing[@]}"
 
 # Under systemd, unit activation can bypass policy-rc.d; stop and disable them there.
 if [[ -d /run/systemd/system ]]; then
-  for s in docker-registry nginx containerd; do
+  for s in docker-registry nginx containerd docker docker.socket podman.socket; do
     systemctl disable --now "$s" >/dev/null 2>&1 || true
   done
 fi
