@@ -1,10 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  findBinary, isRoot, pushTestImages, startRegistry,
-  type PushedTestImages, type Registry,
-} from '../__tests__/harness';
+import { findBinary, isRoot, pushTestImages, startRegistry, type PushedTestImages, type Registry } from '../__tests__/harness';
 import { makeTempDir, removeTempDir } from '../__tests__/harness/tempdir';
 import { ROOT, builtFeatures, startMirror, type MirrorFeatures, type MirrorProcess } from './mirror';
 import { startNginx, type Nginx } from './nginx';

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
-import type { MirrorContext, RouteKind } from './context';
+import type { MirrorContext } from './middleware/context';
+import type { RouteKind } from './oci/routes';
 import { MirrorError } from './errors';
-import { answerManifest } from './http/answer';
+import { answerManifest } from './middleware/answer';
 import type { PluginDefinition, PluginDeps } from './middleware/plugin';
 import { assertDigest, assertName, assertReference } from './oci/reference';
 import { Header } from './oci/mediatypes';
@@ -26,7 +27,7 @@ const ROUTE_PATHS: Readonly<Record<RouteKind, string>> = {
  */
 export function buildProxyRouter(proxy: ProxySpec, plugins: ReadonlyMap<string, PluginDefinition>, deps: PluginDeps): Router {
   const router = express.Router({ caseSensitive: true });
-  const clients = new Map(deps.upstreams.all.map((u) => [u.host, new UpstreamClient(u, deps.services.resilience.clientOptions(u))]));
+  const clients = new Map(deps.upstreams.all.map((u) => [u.host, new UpstreamClient(u, deps.services.resilience.policyFor(u.host))]));
   router.get(['/v2', '/v2/'], apiVersion);
   router.head(['/v2', '/v2/'], apiVersion);
   for (const route of proxy.routes) {

@@ -3,7 +3,7 @@ import { createAuthServices, type AuthServices } from './auth/services';
 import { createCacheServices, type CacheServices } from './cache/services';
 import { MirrorMetrics } from './metrics/metrics';
 import { createResilience, type ResilienceServices } from './resilience/services';
-import type { Clock } from './middleware/plugin';
+import type { Clock } from './clock';
 import type { Line } from './runmd/ast';
 import { ReferrersCache } from './referrers/cache';
 import { createTeleportMemory, type TeleportMemory } from './teleport/memory';
@@ -49,6 +49,6 @@ export function createServices(options: ServiceOptions): MirrorServices {
 /** Metrics, cache and resilience; closing lets cache downloads drain first. */
 function cacheAndResilience(options: ServiceOptions): Pick<MirrorServices, 'metrics' | 'cache' | 'resilience' | 'close'> {
   const metrics = new MirrorMetrics();
-  const cache = createCacheServices(options, metrics);
+  const cache = createCacheServices(options, metrics.cacheEvents());
   return { metrics, cache, resilience: createResilience(options, metrics), close: () => cache.close() };
 }

@@ -4,10 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import TOML from '@iarna/toml';
-import {
-  freePort, pushTestImages, startContainerd, startProcess, startRegistry,
-  type Containerd, type ManagedProcess, type PushedTestImages, type Registry,
-} from '../harness';
+import { freePort, pushTestImages, startContainerd, startProcess, startRegistry, type Containerd, type ManagedProcess, type PushedTestImages, type Registry } from '../harness';
 import { canConnect } from '../harness/ports';
 
 // The CLI as a user runs it: bin/lifec-mirror.js over dist/ (built by the global setup).

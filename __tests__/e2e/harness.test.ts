@@ -1,10 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  MediaType, OVERLAYBD_ANNOTATION, OVERLAYBD_ARTIFACT_TYPE, RegistryClient, httpRequest, pushTestImages, startContainerd, startRegistry,
-  writeHostsToml, type BuiltManifest, type Containerd, type PushedTestImages, type Registry,
-} from '../harness';
+import { MediaType, OVERLAYBD_ANNOTATION, OVERLAYBD_ARTIFACT_TYPE, RegistryClient, httpRequest, pushTestImages, startContainerd, startRegistry, writeHostsToml, type BuiltManifest, type Containerd, type PushedTestImages, type Registry } from '../harness';
 
 const ACCEPT = [MediaType.manifest, MediaType.index].join(', ');
 const sha256 = (bytes: Buffer): string => 'sha256:' + crypto.createHash('sha256').update(bytes).digest('hex');

@@ -4,10 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createMirror, type MirrorRouter } from '../../lib/mirror';
 import { startServer, type RunningServer } from '../../lib/server';
-import {
-  httpRequest, pushManifest, pushTestImages, startContainerd, startRegistry, writeHostsToml,
-  type Containerd, type HttpResponse, type PushedTestImages, type Registry,
-} from '../harness';
+import { httpRequest, pushManifest, pushTestImages, startContainerd, startRegistry, writeHostsToml, type Containerd, type HttpResponse, type PushedTestImages, type Registry } from '../harness';
 import { captureLogger } from '../helpers/log-capture';
 
 const ACCEPT = 'application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json, */*';

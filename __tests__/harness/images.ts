@@ -1,10 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  addImage, addManifest, addReferrersIndex, subjectOf,
-  type BuiltImage, type BuiltManifest, type BuiltReferrer, type ReferrersTagIndex,
-} from './image-builder';
+import { addImage, addManifest, addReferrersIndex, subjectOf, type BuiltImage, type BuiltManifest, type BuiltReferrer, type ReferrersTagIndex } from './image-builder';
 import { MediaType, OciLayout, type Descriptor, type Platform } from './oci-layout';
 import type { BlobFile } from './push';
 import { randomBytes, randomStream } from './prng';

@@ -1,4 +1,5 @@
-import { UpstreamClient, type Authorizer, type UpstreamRequest } from '../../lib/upstream/client';
+import { UpstreamClient } from '../../lib/upstream/client';
+import { type Authorizer, type UpstreamRequest } from '../../lib/upstream/exchange';
 import { DEFAULT_TIMEOUTS } from '../../lib/upstream/upstream';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/upstream-server';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import { parseCredentialSource, type CredentialSource } from '../auth/credential-source';
 import { REFRESH_TOKEN_USERNAME } from '../auth/token-client';
-import type { Credentials } from '../context';
+import type { Credentials } from '../auth/credentials';
 import type { ProxySpec } from '../runmd/config';
 import type { MirrorServices } from '../services';
 import type { Upstream, UpstreamSet } from '../upstream/upstream';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { Credentials } from '../context';
+import type { Credentials } from './credentials';
 import { MirrorError, UpstreamError } from '../errors';
 import { Header } from '../oci/mediatypes';
-import type { Authorizer, UpstreamRequest, UpstreamResponse } from '../upstream/client';
+import type { Authorizer, UpstreamRequest, UpstreamResponse } from '../upstream/exchange';
 import type { Upstream } from '../upstream/upstream';
 import { parseChallenges, type Challenge } from './challenge';
 import { normalizeScopes, repositoryScope } from './scope';

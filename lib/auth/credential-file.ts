@@ -1,4 +1,4 @@
-import type { Credentials } from '../context';
+import type { Credentials } from './credentials';
 import { dockerAuthEntry, type DockerConfig } from './docker-config';
 import { REFRESH_TOKEN_USERNAME } from './token-client';
 

@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { Credentials } from '../context';
-import type { Clock } from '../middleware/plugin';
+import type { Credentials } from './credentials';
+import type { Clock } from '../clock';
 import { parseCredentialFile } from './credential-file';
 import { registryDir, type CredentialSource } from './credential-source';
 import { defaultDockerConfigPath, dockerAuthEntry, dockerHelperFor, runCredentialHelper, type DockerConfig } from './docker-config';

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import type { Credentials } from '../context';
+import type { Credentials } from './credentials';
 
 /** The parts of Docker's `config.json` the mirror reads. */
 export interface DockerConfig {

@@ -1,4 +1,4 @@
-import type { Clock } from '../middleware/plugin';
+import type { Clock } from '../clock';
 
 /** A way to obtain fresh credentials for a registry again (e.g. re-running `.login-acr`). */
 export type Renewer = () => Promise<void>;

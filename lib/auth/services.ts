@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Clock } from '../middleware/plugin';
+import type { Clock } from '../clock';
 import type { Challenge } from './challenge';
 import { CredentialStore } from './credential-store';
 import { TokenCache } from './token-cache';

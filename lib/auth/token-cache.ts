@@ -1,4 +1,4 @@
-import type { Clock } from '../middleware/plugin';
+import type { Clock } from '../clock';
 import { jwtExpiry } from './jwt';
 
 /** A token as the token endpoint issued it. */

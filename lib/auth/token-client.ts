@@ -1,5 +1,5 @@
 import axios, { type AxiosResponse } from 'axios';
-import type { Credentials } from '../context';
+import type { Credentials } from './credentials';
 import type { IssuedToken } from './token-cache';
 
 /** The username ACR pairs with a refresh token (Azure/acr docs/AAD-OAuth.md). */

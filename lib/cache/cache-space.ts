@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { BlobStore } from './blob-store';
-import type { CacheEvents } from './content-cache';
+import type { CacheEvents } from './events';
 import { LruIndex } from './lru-index';
 
 /** Bytes counted as taken until `release` (which is idempotent). */

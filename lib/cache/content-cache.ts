@@ -1,21 +1,14 @@
 import fs from 'node:fs';
 import type { Logger } from 'pino';
-import type { Clock } from '../middleware/plugin';
-import type { UpstreamResponse } from '../upstream/client';
+import type { Clock } from '../clock';
+import type { UpstreamResponse } from '../upstream/exchange';
 import { BlobStore } from './blob-store';
-import { CacheSpace, type Reservation } from './cache-space';
-import { Download, type DownloadState } from './download';
-import { HashWorkers, type HashJob } from './hash-workers';
+import type { BlobSource, CachedFile } from './blob-source';
+import { CacheSpace } from './cache-space';
+import { Downloads } from './downloads';
+import { NO_CACHE_EVENTS, type CacheEvents } from './events';
 import type { IndexEntry } from './lru-index';
 import { StartupCheck } from './startup-check';
-
-/** What the cache reports, for metrics. */
-export interface CacheEvents {
-  lookup(kind: 'blob' | 'manifest', hit: boolean): void;
-  evicted(entries: number, bytes: number): void;
-  usage(bytes: number, entries: number): void;
-  downloaded(bytes: number, outcome: 'verified' | 'failed'): void;
-}
 
 export interface ContentCacheOptions {
   dir: string;
@@ -24,22 +17,6 @@ export interface ContentCacheOptions {
   clock: Clock;
   events?: CacheEvents;
 }
-
-/** A verified file in the cache. */
-export interface CachedFile {
-  key: string;
-  path: string;
-  size: number;
-}
-
-/** Where a blob's bytes come from. */
-export type BlobSource =
-  | { kind: 'hit'; file: CachedFile }
-  | { kind: 'download'; download: Download }
-  /** Not cacheable (an error status, no or too large `Content-Length`): relay as is. */
-  | { kind: 'upstream'; response: UpstreamResponse };
-
-const NO_EVENTS: CacheEvents = { lookup: () => undefined, evicted: () => undefined, usage: () => undefined, downloaded: () => undefined };
 
 /**
  * The content-addressable cache of one mirror: verified files by sha256,
@@ -52,22 +29,18 @@ export class ContentCache {
   /** Resolves once the directory is prepared and scanned. */
   readonly ready: Promise<void>;
   private readonly space: CacheSpace;
-  private readonly downloads = new Map<string, Promise<Download | undefined>>();
-  /** Downloads in progress, each with the promise of its clean-up. */
-  private readonly running = new Map<Download, Promise<void>>();
+  private readonly downloads: Downloads;
   private readonly check: StartupCheck;
-  private readonly hashers = new HashWorkers();
   private readonly events: CacheEvents;
   /** Set when the cache cannot be used (its directory, the hashing thread): the mirror then works as a plain proxy. */
   private broken?: Error;
-  /** Set by `close`: no new download starts. */
-  private closing = false;
 
   constructor(private readonly options: ContentCacheOptions) {
     this.store = new BlobStore(options.dir);
     this.maxBytes = options.maxBytes;
-    this.events = options.events ?? NO_EVENTS;
+    this.events = options.events ?? NO_CACHE_EVENTS;
     this.space = new CacheSpace(options.maxBytes, this.store, this.events, options.logger);
+    this.downloads = new Downloads({ store: this.store, space: this.space, maxBytes: options.maxBytes, logger: options.logger, clock: options.clock, events: this.events });
     this.check = new StartupCheck(this.store, options.logger, (key) => this.forget(key));
     this.ready = this.open().catch((error: Error) => {
       this.broken = error;
@@ -110,19 +83,8 @@ export class ContentCache {
     const file = await this.find(key);
     this.events.lookup('blob', file !== undefined);
     if (file) return { kind: 'hit', file };
-    if (this.broken || this.closing) return { kind: 'upstream', response: await fetch() };
-    const shared = this.downloads.get(key);
-    if (shared) {
-      const download = await shared;
-      return download ? { kind: 'download', download } : { kind: 'upstream', response: await fetch() };
-    }
-    let own: BlobSource | undefined;
-    const started = this.startDownload(key, fetch, (source) => (own = source));
-    this.downloads.set(key, started.catch(() => undefined));
-    const download = await started.finally(() => {
-      if (!own || own.kind !== 'download') this.downloads.delete(key);
-    });
-    return own ?? { kind: 'download', download: download as Download };
+    if (this.broken) return { kind: 'upstream', response: await fetch() };
+    return this.downloads.fetch(key, fetch);
   }
 
   /** A cached manifest's bytes and media type. */
@@ -175,87 +137,12 @@ export class ContentCache {
 
   /** Lets downloads finish for up to `deadlineMs`, then aborts the rest (their files are removed). */
   async close(deadlineMs: number): Promise<void> {
-    this.closing = true;
     this.check.stop();
-    // Downloads still starting (waiting for a slot or for the upstream's headers) join `running` first.
-    const all = Promise.all(this.downloads.values()).then(() => Promise.all(this.running.values()));
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), deadlineMs)));
-    if ((await Promise.race([all, expired])) === 'expired') {
-      for (const download of this.running.keys()) download.abort('the mirror is shutting down');
-      // One still starting after this fails: the hashing threads are stopped.
-      await Promise.all(this.running.values());
-    }
-    clearTimeout(timer);
-    await this.hashers.close();
-  }
-
-  private async startDownload(key: string, fetch: () => Promise<UpstreamResponse>, answer: (s: BlobSource) => void): Promise<Download | undefined> {
-    const response = await fetch();
-    const size = Number(response.headers['content-length']);
-    // Closing (the answer came after close began): relay it, start nothing.
-    if (this.closing || response.status !== 200 || !Number.isSafeInteger(size) || size < 0 || size > this.maxBytes) {
-      answer({ kind: 'upstream', response });
-      return undefined;
-    }
-    // Room for the whole blob before it starts, so the directory stays under the cap while it downloads.
-    const reservation = await this.space.reserve(size);
-    const temp = this.store.tempPath(key);
-    let download: Download;
-    try {
-      // A raw descriptor, not a FileHandle: the Download closes it itself, and an
-      // unreferenced FileHandle is closed by the garbage collector mid-download (EBADF).
-      const fd = await new Promise<number>((resolve, reject) => fs.open(temp, 'wx+', 0o600, (error, opened) => (error ? reject(error) : resolve(opened))));
-      download = this.newDownload(key, size, fd, response, temp, reservation);
-    } catch (error) {
-      // Nobody will read the answer (ENOSPC, EMFILE): free its socket and download slot now.
-      reservation.release();
-      response.body.destroy();
-      throw error;
-    }
-    // Handed out with nothing awaited since it started: it cannot have finished and closed its descriptor yet.
-    answer({ kind: 'download', download });
-    return download;
-  }
-
-  private newDownload(key: string, size: number, fd: number, response: UpstreamResponse, temp: string, reservation: Reservation): Download {
-    let job: HashJob;
-    try {
-      job = this.hashers.job(fd);
-    } catch (error) {
-      fs.close(fd, () => void fs.promises.rm(temp, { force: true }).catch(() => undefined));
-      throw error;
-    }
-    const download = new Download(key, size, fd, response.body, job, {
-      place: async (_d, hex) => {
-        await this.space.removed(hex);
-        await this.store.place(temp, hex);
-        // Placed: later requests find the file; the blob counts as stored, no longer as reserved.
-        this.downloads.delete(key);
-        reservation.release();
-        await this.space.add(hex, size, this.options.clock.now());
-      },
-      discard: async () => {
-        reservation.release();
-        await fs.promises.rm(temp, { force: true }).catch(() => undefined);
-      },
-    });
-    this.running.set(download, download.settled.then((state) => this.settled(download, state)));
-    return download;
-  }
-
-  private settled(download: Download, state: DownloadState): void {
-    this.running.delete(download);
-    // A verified download left the map when its file was placed; by now the key may be another download's.
-    if (state !== 'verified') this.downloads.delete(download.key);
-    this.events.downloaded(download.written, state === 'verified' ? 'verified' : 'failed');
-    if (state !== 'verified') {
-      this.options.logger.warn({ digest: `sha256:${download.key}`, err: download.error?.message }, 'cache: download failed, nothing stored');
-    }
+    await this.downloads.close(deadlineMs);
   }
 
   private async open(): Promise<void> {
-    await this.hashers.check();
+    await this.downloads.check();
     await this.store.prepare();
     const { files, removed } = await this.store.scan();
     if (removed.length > 0) this.options.logger.info({ removed: removed.length }, 'cache: removed leftovers at start');

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { ResolvedManifest } from '../context';
-import type { MirrorMetrics } from '../metrics/metrics';
+import type { ResolvedManifest } from '../oci/resolved-manifest';
 import { verifiesDigest } from '../oci/digest';
 import { cacheKey } from './cache-key';
+import type { CacheEvents } from './events';
 import type { CacheServices } from './services';
 import { TagCache, type TagEntry } from './tag-cache';
 
@@ -29,7 +29,7 @@ export interface ManifestRequest {
 export class ManifestCache {
   constructor(
     private readonly cache: CacheServices,
-    private readonly metrics: MirrorMetrics,
+    private readonly events: CacheEvents,
     private readonly logger: Logger,
   ) {}
 
@@ -37,7 +37,7 @@ export class ManifestCache {
   async fresh(req: ManifestRequest): Promise<ResolvedManifest | undefined> {
     if (req.referenceKind === 'digest') return this.byDigest(req.reference);
     const found = this.cache.tags.get(this.tagKey(req));
-    this.metrics[found?.fresh ? 'cacheHits' : 'cacheMisses'].inc({ kind: 'tag' });
+    this.events.lookup('tag', found?.fresh === true);
     return found?.fresh ? this.fromTag(found.entry, req.head) : undefined;
   }
 
@@ -47,7 +47,7 @@ export class ManifestCache {
     const found = this.cache.tags.get(this.tagKey(req));
     const manifest = found && (await this.fromTag(found.entry, req.head));
     if (!manifest) return undefined;
-    this.metrics.staleServed.inc();
+    this.events.staleServed();
     this.logger.warn({ reqId: req.requestId, ns: req.host, repository: req.repository, tag: req.reference, digest: manifest.digest, reason }, 'upstream failed: serving the last known manifest for the tag');
     return { ...manifest, headers: { ...manifest.headers, [STALE_HEADER]: 'stale' } };
   }

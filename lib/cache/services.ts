@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { Clock } from '../middleware/plugin';
-import type { MirrorMetrics } from '../metrics/metrics';
+import type { Clock } from '../clock';
 import type { Line } from '../runmd/ast';
 import { ContentCache } from './content-cache';
+import type { CacheEvents } from './events';
 import { cacheSettings } from './settings';
 import { TagCache } from './tag-cache';
 
@@ -22,11 +22,11 @@ export interface CacheServices {
 /** Builds the cache from the `.proxy` settings (`.cache`, `.tag_ttl`). @throws RunmdError for a bad setting. */
 export function createCacheServices(
   options: { home: string; logger: Logger; clock: Clock; settings?: readonly Line[]; cacheByDefault?: boolean },
-  metrics: MirrorMetrics,
+  events: CacheEvents,
 ): CacheServices {
   const settings = cacheSettings(options.settings ?? [], options.home, options.cacheByDefault ?? true);
   const content = settings.dir
-    ? new ContentCache({ dir: settings.dir, maxBytes: settings.maxBytes, logger: options.logger, clock: options.clock, events: metrics.cacheEvents() })
+    ? new ContentCache({ dir: settings.dir, maxBytes: settings.maxBytes, logger: options.logger, clock: options.clock, events })
     : undefined;
   return {
     content,

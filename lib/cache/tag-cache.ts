@@ -1,4 +1,4 @@
-import type { Clock } from '../middleware/plugin';
+import type { Clock } from '../clock';
 
 /** What a tag resolved to. */
 export interface TagEntry {

@@ -6,7 +6,7 @@ import { DEFAULT_HOSTS_DIR } from '../containerd/hosts-dir';
 import { silentLogger } from '../log';
 import { createMirror } from '../mirror';
 import { OVERLAYBD_CONFIG } from '../runtime/overlaybd-auth';
-import { parseRegistryAddress } from '../upstream/upstream';
+import { parseRegistryAddress } from '../oci/registry-address';
 import { CliError, type CliIO } from './io';
 import { registryHostOf } from './load-config';
 import type { RegisterCommand } from './program';

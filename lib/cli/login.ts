@@ -4,7 +4,7 @@ import { formatCredentialFile } from '../auth/credential-file';
 import { registryDir } from '../auth/credential-source';
 import { writeSecretFile } from '../auth/secret-file';
 import { DEFAULT_CREDENTIAL_FILE } from '../runtime/credential-steps';
-import { parseRegistryAddress } from '../upstream/upstream';
+import { parseRegistryAddress } from '../oci/registry-address';
 import { CliError, type CliIO } from './io';
 import { registryHostOf } from './load-config';
 import type { RegisterCommand } from './program';

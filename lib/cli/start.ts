@@ -3,7 +3,7 @@ import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import type { Logger } from 'pino';
 import { prepareRun, runEngine } from '../engine/engine';
-import { systemClock } from '../middleware/plugin';
+import { systemClock } from '../clock';
 import { createMirror, type MirrorRouter } from '../mirror';
 import { STEP_RUNNERS } from '../runtime';
 import { parseListenAddress, startServer } from '../server';

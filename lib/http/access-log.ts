@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import type { Clock } from '../middleware/plugin';
+import type { Clock } from '../clock';
 
 /**
  * One structured line per request once it is done: method, path, ns,

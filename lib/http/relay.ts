@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import type { Response } from 'express';
-import type { UpstreamResponse } from '../upstream/client';
+import type { UpstreamResponse } from '../upstream/exchange';
 
 /**
  * Response headers the mirror passes from an upstream to its client. An

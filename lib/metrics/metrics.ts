@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { CacheEvents } from '../cache/content-cache';
+import type { CacheEvents } from '../cache/events';
 import type { CircuitState } from '../resilience/circuit-breaker';
-import type { UpstreamObserver } from '../resilience/observer';
+import type { ResilienceEvents } from '../resilience/observer';
 
 /** Where the bytes of a blob answer came from. */
 export type ByteSource = 'cache' | 'download' | 'upstream';
@@ -13,7 +13,7 @@ const CIRCUIT_VALUE: Readonly<Record<CircuitState, number>> = { closed: 0, 'half
  * global one, so two mirrors in a process do not mix). Labels carry hosts,
  * routes and outcomes only: never a repository, a digest or a credential.
  */
-export class MirrorMetrics implements UpstreamObserver {
+export class MirrorMetrics implements ResilienceEvents {
   readonly registry = new Registry();
   /** The circuit breakers whose state `lifec_circuit_state` shows. */
   private circuits: () => ReadonlyArray<{ host: string; state: CircuitState }> = () => [];
@@ -81,6 +81,7 @@ export class MirrorMetrics implements UpstreamObserver {
       evicted: (entries, bytes) => (this.evictions.inc(entries), this.evictedBytes.inc(bytes)),
       usage: (bytes, entries) => (this.cacheBytes.set(bytes), this.cacheEntries.set(entries)),
       downloaded: (bytes, outcome) => (this.downloadedBytes.inc({ outcome }, bytes), this.downloads.inc({ outcome })),
+      staleServed: () => this.staleServed.inc(),
     };
   }
 

@@ -1,6 +1,6 @@
 import { RegistryAuthorizer } from '../auth/authorizer';
 import { fetchToken, type TokenRequest } from '../auth/token-client';
-import { mirrorContext } from '../context';
+import { mirrorContext } from './context';
 import { RunmdError } from '../runmd/errors';
 import type { PluginDefinition } from './plugin';
 

@@ -1,7 +1,7 @@
-import { mirrorContext } from '../context';
+import { mirrorContext } from './context';
 import { createLookup } from '../referrers/lookup';
 import { parseDiscoverInput } from '../referrers/options';
-import { sourceOf } from '../referrers/source';
+import { sourceOf } from './repository-source';
 import type { PluginDefinition } from './plugin';
 
 /**

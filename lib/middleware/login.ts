@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { parseCredentialSource, type CredentialSource } from '../auth/credential-source';
-import { mirrorContext } from '../context';
+import { mirrorContext } from './context';
 import { MirrorError } from '../errors';
 import { RunmdError } from '../runmd/errors';
 import type { PluginDefinition } from './plugin';

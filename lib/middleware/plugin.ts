@@ -1,16 +1,10 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import type { Clock } from '../clock';
 import type { PluginSignature } from '../runmd/catalog';
 import type { PluginCall } from '../runmd/config';
 import type { UpstreamSet } from '../upstream/upstream';
 import type { MirrorServices } from '../services';
-
-/** Milliseconds since the epoch; injectable so tests control time. */
-export interface Clock {
-  now(): number;
-}
-
-export const systemClock: Clock = { now: () => Date.now() };
 
 /** What a plugin factory gets besides its runmd line: never the network or disk directly. */
 export interface PluginDeps {

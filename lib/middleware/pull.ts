@@ -1,13 +1,14 @@
 import type { Request, Response } from 'express';
-import type { CachedFile, ContentCache } from '../cache/content-cache';
+import type { CachedFile } from '../cache/blob-source';
+import type { ContentCache } from '../cache/content-cache';
 import { cacheKey } from '../cache/cache-key';
-import { mirrorContext, type MirrorContext } from '../context';
-import { forwardHeaders, upstreamPath } from '../http/forward';
+import { mirrorContext, type MirrorContext } from './context';
+import { forwardHeaders, upstreamPath } from './forward';
 import { relay } from '../http/relay';
-import { serveCachedFile, serveDownload, startBlobAnswer } from '../http/serve-blob';
+import { serveCachedFile, serveDownload, startBlobAnswer } from '../cache/serve-blob';
 import type { ByteSource, MirrorMetrics } from '../metrics/metrics';
 import type { DownloadLimiter } from '../resilience/limiter';
-import type { UpstreamResponse } from '../upstream/client';
+import type { UpstreamResponse } from '../upstream/exchange';
 import type { PluginDefinition } from './plugin';
 
 /** Client headers that shape a blob or listing answer. */

@@ -1,14 +1,15 @@
 import type { Request } from 'express';
-import { mirrorContext, type MirrorContext, type ResolvedManifest } from '../context';
+import { mirrorContext, type MirrorContext } from './context';
+import { type ResolvedManifest } from '../oci/resolved-manifest';
 import { ManifestCache, type ManifestRequest } from '../cache/manifest-cache';
 import { MirrorError, UpstreamError } from '../errors';
-import { forwardHeaders } from '../http/forward';
+import { forwardHeaders } from './forward';
 import { readLimited } from '../http/read-body';
 import { relay } from '../http/relay';
 import { sha256Digest, verifiesDigest } from '../oci/digest';
 import { DEFAULT_MANIFEST_ACCEPT, Header, MAX_MANIFEST_BYTES } from '../oci/mediatypes';
 import { producedManifest } from '../teleport/memory';
-import type { UpstreamResponse } from '../upstream/client';
+import type { UpstreamResponse } from '../upstream/exchange';
 import type { PluginDefinition } from './plugin';
 
 /**
@@ -28,7 +29,7 @@ export const resolvePlugin: PluginDefinition = {
   producesManifest: true,
   create(call, deps) {
     const extraTypes = call.input.split(/[\s,]+/).filter((t) => t !== '');
-    const manifests = new ManifestCache(deps.services.cache, deps.services.metrics, deps.logger);
+    const manifests = new ManifestCache(deps.services.cache, deps.services.metrics.cacheEvents(), deps.logger);
     return async (req, res, next) => {
       const ctx = mirrorContext(res);
       const head = req.method === 'HEAD';

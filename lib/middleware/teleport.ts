@@ -1,8 +1,8 @@
 import type { Request } from 'express';
-import { mirrorContext, type MirrorContext } from '../context';
+import { mirrorContext, type MirrorContext } from './context';
 import { DEFAULT_REFERRERS_CACHE } from '../referrers/cache';
 import { createLookup, type ReferrersLookup } from '../referrers/lookup';
-import { sourceOf } from '../referrers/source';
+import { sourceOf } from './repository-source';
 import { RunmdError } from '../runmd/errors';
 import { parseTeleportInput, requestAsks, UPGRADE_HEADER, type TeleportOptions } from '../teleport/options';
 import { teleport } from '../teleport/teleport';

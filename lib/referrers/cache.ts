@@ -1,4 +1,4 @@
-import type { Clock } from '../middleware/plugin';
+import type { Clock } from '../clock';
 import type { DiscoveryResult } from './discover';
 
 /** How long answers stay and how many are kept. */

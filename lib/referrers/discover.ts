@@ -2,7 +2,7 @@ import { readLimited } from '../http/read-body';
 import { ManifestFormatError, asObject, parseDescriptor, type Descriptor } from '../oci/descriptor';
 import { artifactTypeOf, isImageManifestMediaType, parseIndex, parseManifest } from '../oci/manifest';
 import { MAX_MANIFEST_BYTES, MediaType } from '../oci/mediatypes';
-import type { UpstreamResponse } from '../upstream/client';
+import type { UpstreamResponse } from '../upstream/exchange';
 import { nextPageUrl } from './link';
 import { fetchVerifiedManifest, SourceError, type RepositorySource } from './source';
 

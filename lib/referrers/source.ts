@@ -1,8 +1,7 @@
-import type { MirrorContext } from '../context';
 import { readLimited } from '../http/read-body';
 import { verifiesDigest } from '../oci/digest';
-import { DEFAULT_MANIFEST_ACCEPT, Header, MAX_MANIFEST_BYTES } from '../oci/mediatypes';
-import type { UpstreamRequest, UpstreamResponse } from '../upstream/client';
+import { DEFAULT_MANIFEST_ACCEPT, MAX_MANIFEST_BYTES } from '../oci/mediatypes';
+import type { UpstreamRequest, UpstreamResponse } from '../upstream/exchange';
 
 /**
  * One repository of one upstream, seen with the credentials of the request
@@ -16,16 +15,6 @@ export interface RepositorySource {
   /** The upstream's origin; a pagination link must stay on it. */
   readonly origin: string;
   send(request: Omit<UpstreamRequest, 'signal'>, signal?: AbortSignal): Promise<UpstreamResponse>;
-}
-
-/** The request's upstream and repository, with its authorizer (set by `.authn`). */
-export function sourceOf(ctx: MirrorContext): RepositorySource {
-  return {
-    registry: ctx.upstream.host,
-    repository: ctx.repository,
-    origin: ctx.upstream.origin,
-    send: (request, signal) => ctx.client.send({ ...request, headers: { [Header.requestId]: ctx.requestId, ...request.headers }, signal }, ctx.authorizer),
-  };
 }
 
 /** A manifest fetched by digest whose bytes hash to that digest. */

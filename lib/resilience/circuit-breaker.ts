@@ -1,5 +1,5 @@
 import { UpstreamError } from '../errors';
-import type { Clock } from '../middleware/plugin';
+import type { Clock } from '../clock';
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 

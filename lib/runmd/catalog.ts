@@ -1,4 +1,4 @@
-import type { RouteKind } from '../context';
+import type { RouteKind } from '../oci/routes';
 import type { RouteMethod, StepSpec } from './config';
 
 /** What the compiler knows about a route plugin (the factory lives in lib/middleware). */

@@ -2,7 +2,7 @@ import type { Line, RootAttribute } from './ast';
 import type { Catalog } from './catalog';
 import { ROUTE_METHODS } from './catalog';
 import type { PluginCall, ProxySpec, RouteMethod, RouteSpec } from './config';
-import type { RouteKind } from '../context';
+import type { RouteKind } from '../oci/routes';
 import { RunmdError } from './errors';
 import { suggest } from './suggest';
 

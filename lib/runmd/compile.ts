@@ -4,7 +4,7 @@ import type { EngineSpec, EventSpec, MirrorConfig, MirrorSpec, ProxySpec, StepSp
 import { compileProxy } from './compile-proxy';
 import { RunmdError } from './errors';
 import { suggest } from './suggest';
-import { parseRegistryAddress } from '../upstream/upstream';
+import { parseRegistryAddress } from '../oci/registry-address';
 
 /**
  * Checks a parsed document against the catalog of plugins and steps and

@@ -1,5 +1,5 @@
 import type { Line, SourcePos, TypedValue } from './ast';
-import type { RouteKind } from '../context';
+import type { RouteKind } from '../oci/routes';
 
 /** HTTP methods a read-only mirror route can serve. */
 export type RouteMethod = 'get' | 'head';

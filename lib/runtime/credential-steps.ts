@@ -2,7 +2,7 @@ import path from 'node:path';
 import { findProperty } from '../runmd/compile';
 import type { EventSpec, MirrorConfig, StepSpec } from '../runmd/config';
 import { RunmdError } from '../runmd/errors';
-import { parseRegistryAddress } from '../upstream/upstream';
+import { parseRegistryAddress } from '../oci/registry-address';
 
 /** The suffix `.login-acr <name>` appends to a bare registry name. */
 export const ACR_SUFFIX = 'azurecr.io';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Clock } from '../middleware/plugin';
+import type { Clock } from '../clock';
 import type { MirrorConfig, StepSpec } from '../runmd/config';
 import type { MirrorServices } from '../services';
 

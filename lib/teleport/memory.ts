@@ -1,4 +1,4 @@
-import type { ResolvedManifest } from '../context';
+import type { ResolvedManifest } from '../oci/resolved-manifest';
 import type { VerifiedManifest } from '../referrers/source';
 
 /** A manifest the mirror wrote itself (a rewritten index), kept so it can be served by digest. */

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ResolvedManifest } from '../context';
+import type { ResolvedManifest } from '../oci/resolved-manifest';
 import { accepts } from '../http/accept';
 import { sha256Digest, verifiesDigest } from '../oci/digest';
 import type { Descriptor } from '../oci/descriptor';

@@ -1,41 +1,11 @@
-import http from 'node:http';
 import https from 'node:https';
-import type { Readable } from 'node:stream';
 import { UpstreamError } from '../errors';
-import type { CircuitBreaker } from '../resilience/circuit-breaker';
-import type { UpstreamObserver } from '../resilience/observer';
-import { retryDelay, sleep, type AttemptOutcome, type RetryPolicy } from '../resilience/retry';
+import { retryDelay, sleep, type AttemptOutcome } from '../resilience/retry';
+import type { UpstreamPolicy } from '../resilience/services';
 import { LargeReadAgent } from './agent';
 import type { Upstream } from './upstream';
 import { sendOnce } from './send';
-
-export interface UpstreamRequest {
-  method: 'GET' | 'HEAD';
-  /** Path and query, e.g. `/v2/library/redis/manifests/7`. */
-  path: string;
-  headers?: Readonly<Record<string, string | undefined>>;
-  /** Aborts the upstream request, e.g. when the client went away. */
-  signal?: AbortSignal;
-}
-
-export interface UpstreamResponse {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: Readable;
-  /** The URL that answered, after redirects. */
-  url: string;
-}
-
-/**
- * Adds credentials to upstream requests; `.authn` provides one. Without an
- * authorizer the mirror forwards what the client sent.
- */
-export interface Authorizer {
-  /** The `Authorization` value for this request to the upstream, if any. */
-  authorize(request: UpstreamRequest): Promise<string | undefined>;
-  /** Sees a 401 from the upstream; answers true when a retry can succeed (a fresh token). */
-  onUnauthorized(request: UpstreamRequest, response: UpstreamResponse): Promise<boolean>;
-}
+import type { Authorizer, UpstreamRequest, UpstreamResponse } from './exchange';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Same bound as containerd's fetcher (and Go's http client). */
@@ -50,13 +20,7 @@ const agents = {
 };
 
 /** Resilience around every exchange; each part is optional (a bare client sends once). */
-export interface UpstreamClientOptions {
-  /** Retries of idempotent requests that failed before the mirror sent the client anything. */
-  retry?: RetryPolicy;
-  /** Answers 503 at once while the upstream is failing. */
-  breaker?: CircuitBreaker;
-  observer?: UpstreamObserver;
-}
+export type UpstreamClientOptions = UpstreamPolicy;
 
 /**
  * Talks to one upstream registry: streams answers back, follows redirects on

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { UpstreamError } from '../errors';
-import type { UpstreamResponse } from './client';
+import type { UpstreamResponse } from './exchange';
 import type { UpstreamTimeouts } from './upstream';
 
 export interface SendOptions {

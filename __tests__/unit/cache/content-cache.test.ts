@@ -4,10 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { BlobStore } from '../../../lib/cache/blob-store';
-import { ContentCache, type BlobSource } from '../../../lib/cache/content-cache';
+import type { BlobSource } from '../../../lib/cache/blob-source';
+import { ContentCache } from '../../../lib/cache/content-cache';
 import type { Download } from '../../../lib/cache/download';
 import { silentLogger } from '../../../lib/log';
-import type { UpstreamResponse } from '../../../lib/upstream/client';
+import type { UpstreamResponse } from '../../../lib/upstream/exchange';
 import { readAlong } from './read-along';
 
 const hex = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');

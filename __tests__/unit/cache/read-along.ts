@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import type { Download } from '../../../lib/cache/download';
 import { sendFileRange } from '../../../lib/http/send-file';
-import { downloadSource } from '../../../lib/http/serve-blob';
+import { downloadSource } from '../../../lib/cache/serve-blob';
 
 /** What one reader of a download got. */
 export interface ReadAlong {

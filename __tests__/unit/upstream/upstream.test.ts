@@ -1,4 +1,5 @@
-import { parseRegistryAddress, UpstreamSet, DEFAULT_TIMEOUTS } from '../../../lib/upstream/upstream';
+import { parseRegistryAddress } from '../../../lib/oci/registry-address';
+import { UpstreamSet, DEFAULT_TIMEOUTS } from '../../../lib/upstream/upstream';
 
 describe('parseRegistryAddress', () => {
   it('treats a bare host as https', () => {

@@ -1,33 +1,11 @@
 import type { Response } from 'express';
-import type { ReferrersLookup } from './referrers/lookup';
-import type { Authorizer, UpstreamClient } from './upstream/client';
-import type { Upstream } from './upstream/upstream';
-
-/** The API a route serves: `/v2/<name>/<kind>/…`. */
-export type RouteKind = 'manifests' | 'blobs' | 'tags' | 'referrers';
-
-/** A manifest as `.resolve` found it upstream (or a later plugin replaced it). */
-export interface ResolvedManifest {
-  /** The upstream status (200 for a found manifest). */
-  status: number;
-  mediaType: string;
-  digest: string;
-  size: number;
-  /** The exact bytes; absent after a HEAD that no plugin needed the body of. */
-  body?: Buffer;
-  /** Extra headers to send with it (e.g. `Lifec-Teleport`). */
-  headers: Record<string, string>;
-}
-
-/** Credentials for the request's upstream, set by `.login`. */
-export interface Credentials {
-  /** The registry host these belong to; never used for another. */
-  registry: string;
-  username?: string;
-  password?: string;
-  /** An OAuth2 refresh token (ACR, `identitytoken` in Docker's config.json). */
-  refreshToken?: string;
-}
+import type { Credentials } from '../auth/credentials';
+import type { ResolvedManifest } from '../oci/resolved-manifest';
+import type { RouteKind } from '../oci/routes';
+import type { ReferrersLookup } from '../referrers/lookup';
+import type { Authorizer } from '../upstream/exchange';
+import type { UpstreamClient } from '../upstream/client';
+import type { Upstream } from '../upstream/upstream';
 
 /**
  * Everything one request carries through the plugin stack. Plugins read and

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { mirrorContext } from '../context';
+import { mirrorContext } from './context';
 import { MirrorError } from '../errors';
 import { Header } from '../oci/mediatypes';
 

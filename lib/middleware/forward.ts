@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { MirrorContext } from '../context';
+import type { MirrorContext } from './context';
 import { Header } from '../oci/mediatypes';
 
 /**

@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import type { Request, Response } from 'express';
 import { Download } from '../../../lib/cache/download';
 import { HashWorkers } from '../../../lib/cache/hash-workers';
-import { serveCachedFile, serveDownload } from '../../../lib/http/serve-blob';
+import { serveCachedFile, serveDownload } from '../../../lib/cache/serve-blob';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifec-serve-blob-'));
 const hashers = new HashWorkers(1);

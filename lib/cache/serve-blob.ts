@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import type { Request, Response } from 'express';
-import type { CachedFile } from '../cache/content-cache';
-import type { Download } from '../cache/download';
+import type { CachedFile } from './blob-source';
+import type { Download } from './download';
 import { MirrorError, UpstreamError } from '../errors';
 import { Header } from '../oci/mediatypes';
-import { ifRangeMatches, parseRange, type ByteRange } from './range';
-import { completeFile, sendFileRange, type RangeSource } from './send-file';
+import { ifRangeMatches, parseRange, type ByteRange } from '../http/range';
+import { completeFile, sendFileRange, type RangeSource } from '../http/send-file';
 
 /** Headers every blob answer from the mirror's own bytes carries (as Distribution sends them). */
 function blobHeaders(res: Response, digest: string, size: number): void {

@@ -1,0 +1,16 @@
+import type { UpstreamResponse } from '../upstream/exchange';
+import type { Download } from './download';
+
+/** A verified file in the cache. */
+export interface CachedFile {
+  key: string;
+  path: string;
+  size: number;
+}
+
+/** Where a blob's bytes come from. */
+export type BlobSource =
+  | { kind: 'hit'; file: CachedFile }
+  | { kind: 'download'; download: Download }
+  /** Not cacheable (an error status, no or too large `Content-Length`): relay as is. */
+  | { kind: 'upstream'; response: UpstreamResponse };
