@@ -8,7 +8,6 @@ import { teleportPlugin } from './teleport';
 
 export { discoverPlugin, teleportPlugin };
 export { authnPlugin, loginPlugin, pullPlugin, resolvePlugin };
-export type { Clock } from '../clock';
 export type { PluginDefinition, PluginDeps } from './plugin';
 
 /** Every route plugin the compiler accepts, by runmd name. */
