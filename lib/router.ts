@@ -9,10 +9,13 @@ import { assertDigest, assertName, assertReference } from './oci/reference';
 import { Header } from './oci/mediatypes';
 import type { ProxySpec, RouteSpec } from './runmd/config';
 import { UpstreamClient } from './upstream/client';
+import { registryOfSegment, selectUpstream } from './upstream/select';
+import type { UpstreamSet } from './upstream/upstream';
 
 /**
  * Route paths. `*name` matches one or more segments, so `library/redis` and
- * `a/b/c` route correctly; the reference is always one segment.
+ * `a/b/c` route correctly; the reference is always one segment. Each route
+ * is also served under `/<registry>` (request shape 3, lib/upstream/select.ts).
  */
 const ROUTE_PATHS: Readonly<Record<RouteKind, string>> = {
   manifests: '/v2/*name/manifests/:reference',
@@ -21,6 +24,9 @@ const ROUTE_PATHS: Readonly<Record<RouteKind, string>> = {
   referrers: '/v2/*name/referrers/:reference',
 };
 
+/** A path and the same path under a `/<registry>` prefix; the plain form is tried first. */
+const withPrefix = (path: string): string[] => [path, `/:registry${path}`];
+
 /**
  * Compiles a `.proxy` into an Express router: `/v2/` answers the API version
  * check, and each route runs its plugin stack in the order the runmd lists it.
@@ -28,8 +34,9 @@ const ROUTE_PATHS: Readonly<Record<RouteKind, string>> = {
 export function buildProxyRouter(proxy: ProxySpec, plugins: ReadonlyMap<string, PluginDefinition>, deps: PluginDeps): Router {
   const router = express.Router({ caseSensitive: true });
   const clients = new Map(deps.upstreams.all.map((u) => [u.host, new UpstreamClient(u, deps.services.resilience.policyFor(u.host))]));
-  router.get(['/v2', '/v2/'], apiVersion);
-  router.head(['/v2', '/v2/'], apiVersion);
+  const ping = apiVersion(deps.upstreams);
+  router.get([...withPrefix('/v2'), ...withPrefix('/v2/')], ping);
+  router.head([...withPrefix('/v2'), ...withPrefix('/v2/')], ping);
   for (const route of proxy.routes) {
     const stack = route.plugins.map((call) => {
       const plugin = plugins.get(call.name);
@@ -38,21 +45,26 @@ export function buildProxyRouter(proxy: ProxySpec, plugins: ReadonlyMap<string, 
     });
     const answer = route.kind === 'manifests' ? [answerManifest] : [];
     router
-      .route(ROUTE_PATHS[route.kind])
+      .route(withPrefix(ROUTE_PATHS[route.kind]))
       .all(allowMethods(route), bindContext(route.kind, deps, clients))
       .get(...stack, ...answer)
       .head(...stack, ...answer);
   }
-  router.use('/v2', (_req, _res) => {
+  router.use(withPrefix('/v2'), (req, _res) => {
+    registryHints(req, deps.upstreams);
     throw new MirrorError(404, 'UNSUPPORTED', 'this mirror does not serve that API');
   });
   return router;
 }
 
-const apiVersion: RequestHandler = (_req, res) => {
-  res.setHeader(Header.apiVersion, 'registry/2.0');
-  res.type('application/json').send('{}');
-};
+/** `GET /v2/` (and `/<registry>/v2/` for a declared registry): the API version check clients ping first. */
+function apiVersion(upstreams: UpstreamSet): RequestHandler {
+  return (req, res) => {
+    registryHints(req, upstreams);
+    res.setHeader(Header.apiVersion, 'registry/2.0');
+    res.type('application/json').send('{}');
+  };
+}
 
 /** Methods not listed on the route answer 405 (Express would otherwise serve HEAD with the GET stack). */
 function allowMethods(route: RouteSpec): RequestHandler {
@@ -69,12 +81,12 @@ function allowMethods(route: RouteSpec): RequestHandler {
  */
 function bindContext(kind: RouteKind, deps: PluginDeps, clients: ReadonlyMap<string, UpstreamClient>): RequestHandler {
   return (req, res, next) => {
-    const upstream = deps.upstreams.select(namespaceOf(req));
-    const client = upstream && clients.get(upstream.host);
-    if (!upstream || !client) {
-      throw new MirrorError(404, 'NAME_UNKNOWN', 'this mirror does not serve that registry', { detail: { ns: req.query.ns ?? null } });
-    }
-    const repository = repositoryOf(req);
+    const selection = selectUpstream(deps.upstreams, { ...registryHints(req, deps.upstreams), name: nameOf(req) });
+    const { upstream, repository } = selection;
+    // Checked once the registry is taken off: `127.0.0.1:5000/a` is a registry and a name, not a name.
+    assertName(repository);
+    const client = clients.get(upstream.host);
+    if (!client) throw new MirrorError(404, 'NAME_UNKNOWN', 'this mirror does not serve that registry', { detail: { ns: upstream.host } });
     const reference = kind === 'tags' ? undefined : (req.params.reference as string);
     let referenceKind: MirrorContext['referenceKind'];
     if (reference !== undefined) {
@@ -89,6 +101,7 @@ function bindContext(kind: RouteKind, deps: PluginDeps, clients: ReadonlyMap<str
       requestId: requestIdOf(req),
       startedAt: deps.clock.now(),
       upstream,
+      selection,
       client,
       route: kind,
       repository,
@@ -100,21 +113,31 @@ function bindContext(kind: RouteKind, deps: PluginDeps, clients: ReadonlyMap<str
   };
 }
 
-function namespaceOf(req: Request): string | undefined {
+/**
+ * The registry the request names by `ns` and by a `/<registry>/v2` prefix.
+ * An undeclared prefix is refused here, so even the ping or an unsupported
+ * API under it answers `404 NAME_UNKNOWN`.
+ */
+function registryHints(req: Request, upstreams: UpstreamSet): { ns?: string; prefix?: string } {
   const ns = req.query.ns;
-  if (ns === undefined) return undefined;
-  if (typeof ns !== 'string') throw new MirrorError(400, 'UNSUPPORTED', 'the ns parameter must appear once');
-  return ns;
+  if (ns !== undefined && typeof ns !== 'string') throw new MirrorError(400, 'UNSUPPORTED', 'the ns parameter must appear once');
+  const prefix = req.params.registry as string | undefined;
+  if (prefix !== undefined && !registryOfSegment(upstreams, prefix)) {
+    throw new MirrorError(404, 'NAME_UNKNOWN', 'this mirror does not serve that registry', { detail: { registry: prefix } });
+  }
+  return { ns, prefix };
 }
 
-/** The repository name, checked on the raw path too: an encoded `/` or `.` must not sneak through decoding. */
-function repositoryOf(req: Request): string {
+/**
+ * The path after `/v2/` up to the route's keyword, checked on the raw path: an
+ * encoded `/` or `.` must not sneak through decoding. The grammar is checked
+ * on the repository once `selectUpstream` has read a registry off it.
+ */
+function nameOf(req: Request): string {
   const segments = req.params.name as unknown as string[] | string;
-  const name = Array.isArray(segments) ? segments.join('/') : segments;
   const rawPath = req.originalUrl.split('?', 1)[0] ?? '';
   if (rawPath.includes('%')) throw new MirrorError(400, 'NAME_INVALID', 'percent-encoded characters are not allowed in repository paths');
-  assertName(name);
-  return name;
+  return Array.isArray(segments) ? segments.join('/') : segments;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

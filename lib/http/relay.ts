@@ -21,12 +21,15 @@ const RELAYED_HEADERS = [
   'oci-filters-applied',
 ];
 
-/** Copies the relayed headers of an upstream answer onto `res`. */
-export function copyUpstreamHeaders(upstream: UpstreamResponse, res: Response, ns?: string): void {
+/** Maps an upstream path (`/v2/…?…`) to the path the client follows through the mirror. */
+export type ClientPath = (upstreamPath: string) => string;
+
+/** Copies the relayed headers of an upstream answer onto `res`; `Link` targets go through `clientPath`. */
+export function copyUpstreamHeaders(upstream: UpstreamResponse, res: Response, clientPath?: ClientPath): void {
   for (const name of RELAYED_HEADERS) {
     const value = upstream.headers[name];
     if (value === undefined) continue;
-    res.setHeader(name, name === 'link' && ns ? keepNamespace(value, ns) : value);
+    res.setHeader(name, name === 'link' && clientPath ? rewriteLink(value, clientPath) : value);
   }
 }
 
@@ -36,9 +39,9 @@ export function copyUpstreamHeaders(upstream: UpstreamResponse, res: Response, n
  * destroys the other: a client that goes away aborts the upstream read, and a
  * broken upstream aborts the client's response instead of ending it as if complete.
  */
-export async function relay(upstream: UpstreamResponse, res: Response, options: { head: boolean; ns?: string }): Promise<void> {
+export async function relay(upstream: UpstreamResponse, res: Response, options: { head: boolean; clientPath?: ClientPath }): Promise<void> {
   res.status(upstream.status);
-  copyUpstreamHeaders(upstream, res, options.ns);
+  copyUpstreamHeaders(upstream, res, options.clientPath);
   if (options.head) {
     upstream.body.resume();
     res.end();
@@ -49,14 +52,10 @@ export async function relay(upstream: UpstreamResponse, res: Response, options: 
 
 /**
  * A `Link: </v2/…?last=x>; rel="next"` from the upstream is relative to the
- * registry; a client following it through the mirror must keep its `ns`.
+ * registry; a client following it through the mirror must keep the way it
+ * named the registry (its `ns`, or the registry in the path).
  */
-function keepNamespace(link: string | string[], ns: string): string | string[] {
-  const rewrite = (value: string): string =>
-    value.replace(/<(\/v2\/[^>]*)>/g, (_match, path: string) => {
-      const url = new URL(path, 'http://mirror.invalid');
-      if (!url.searchParams.has('ns')) url.searchParams.set('ns', ns);
-      return `<${url.pathname}${url.search}>`;
-    });
+function rewriteLink(link: string | string[], clientPath: ClientPath): string | string[] {
+  const rewrite = (value: string): string => value.replace(/<(\/v2\/[^>]*)>/g, (_match, path: string) => `<${clientPath(path)}>`);
   return Array.isArray(link) ? link.map(rewrite) : rewrite(link);
 }

@@ -5,6 +5,7 @@ import type { RouteKind } from '../oci/routes';
 import type { ReferrersLookup } from '../referrers/lookup';
 import type { Authorizer } from '../upstream/exchange';
 import type { UpstreamClient } from '../upstream/client';
+import type { Selection } from '../upstream/select';
 import type { Upstream } from '../upstream/upstream';
 
 /**
@@ -16,9 +17,11 @@ export interface MirrorContext {
   /** When the mirror received the request (clock milliseconds). */
   startedAt: number;
   upstream: Upstream;
+  /** How the client named the registry (request shape), kept for the links it follows. */
+  selection: Selection;
   client: UpstreamClient;
   route: RouteKind;
-  /** The repository name, validated. */
+  /** The repository name on the upstream, validated (`library/redis` for Docker Hub's `redis`). */
   repository: string;
   /** The tag or digest (manifests), digest (blobs, referrers); absent for tags/list. */
   reference?: string;

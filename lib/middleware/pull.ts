@@ -5,6 +5,7 @@ import { cacheKey } from '../cache/cache-key';
 import { mirrorContext, type MirrorContext } from './context';
 import { forwardHeaders, upstreamPath } from './forward';
 import { relay } from '../http/relay';
+import { clientPath } from '../upstream/select';
 import { serveCachedFile, serveDownload, startBlobAnswer } from '../cache/serve-blob';
 import type { ByteSource, MirrorMetrics } from '../metrics/metrics';
 import type { DownloadLimiter } from '../resilience/limiter';
@@ -89,11 +90,11 @@ async function passThrough(req: Request, res: Response, ctx: MirrorContext, limi
 }
 
 async function relayCounted(upstream: UpstreamResponse, res: Response, head: boolean, ctx: MirrorContext, metrics?: MirrorMetrics): Promise<void> {
-  if (!metrics || head || ctx.route !== 'blobs') return relay(upstream, res, { head, ns: ctx.upstream.host });
+  if (!metrics || head || ctx.route !== 'blobs') return relay(upstream, res, { head, clientPath: (path) => clientPath(ctx.selection, path) });
   let bytes = 0;
   upstream.body.on('data', (chunk: Buffer) => (bytes += chunk.length));
   try {
-    await relay(upstream, res, { head, ns: ctx.upstream.host });
+    await relay(upstream, res, { head, clientPath: (path) => clientPath(ctx.selection, path) });
   } finally {
     metrics.servedBytes.inc({ source: 'upstream' }, bytes);
   }

@@ -6,6 +6,7 @@ import { MirrorError, UpstreamError } from '../errors';
 import { forwardHeaders } from './forward';
 import { readLimited } from '../http/read-body';
 import { relay } from '../http/relay';
+import { clientPath } from '../upstream/select';
 import { sha256Digest, verifiesDigest } from '../oci/digest';
 import { DEFAULT_MANIFEST_ACCEPT, Header, MAX_MANIFEST_BYTES } from '../oci/mediatypes';
 import { producedManifest } from '../teleport/memory';
@@ -61,7 +62,7 @@ export const resolvePlugin: PluginDefinition = {
           ctx.manifest = stale;
           return next();
         }
-        await relay(upstream, res, { head, ns: ctx.upstream.host });
+        await relay(upstream, res, { head, clientPath: (path) => clientPath(ctx.selection, path) });
         return;
       }
       if (produced) upstream.body.resume();

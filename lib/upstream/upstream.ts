@@ -26,23 +26,31 @@ export interface UpstreamTimeouts {
 
 export const DEFAULT_TIMEOUTS: UpstreamTimeouts = { connect: 5_000, headers: 30_000, idle: 60_000 };
 
-/** The upstreams of one mirror, looked up by `ns`. */
+/** The upstreams of one mirror, looked up by the registry name clients use. */
 export class UpstreamSet {
   readonly all: readonly Upstream[];
-  private readonly byHost: ReadonlyMap<string, Upstream>;
+  /** Where requests that name no registry go: the `.default`, else the first declared. */
+  readonly defaultUpstream: Upstream | undefined;
+  private readonly hosts: ReadonlyMap<string, Upstream>;
 
   constructor(upstreams: readonly Upstream[]) {
     this.all = upstreams;
-    this.byHost = new Map(upstreams.map((u) => [u.host, u]));
+    this.defaultUpstream = upstreams.find((u) => u.isDefault) ?? upstreams[0];
+    this.hosts = new Map(upstreams.map((u) => [u.host, u]));
+  }
+
+  /** The declared upstream named `host` (case-insensitive), or `undefined`. */
+  byHost(host: string): Upstream | undefined {
+    return this.hosts.get(host.toLowerCase());
   }
 
   /**
    * The upstream for a request's `ns` value; `undefined` when `ns` names a
    * registry that is not declared (the mirror must not become an open proxy).
-   * Without `ns`, the default upstream.
+   * Without `ns`, the default upstream. Requests are routed by `selectUpstream`
+   * (select.ts), which also reads the registry from the path.
    */
   select(ns: string | undefined): Upstream | undefined {
-    if (ns === undefined) return this.all.find((u) => u.isDefault) ?? this.all[0];
-    return this.byHost.get(ns.toLowerCase());
+    return ns === undefined ? this.defaultUpstream : this.byHost(ns);
   }
 }
