@@ -42,6 +42,7 @@ const runmd = (login: string): string => `
 : .mirror ${origin}
 
 + .proxy 127.0.0.1:0
+: .cache off
 : .manifests head, get
 ${login}
 :   .authn oauth2

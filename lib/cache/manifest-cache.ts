@@ -33,9 +33,14 @@ export class ManifestCache {
     private readonly logger: Logger,
   ) {}
 
+  /** Whether manifest bytes are kept by digest (the cache is on), so a tag can be revalidated with a HEAD. */
+  get storesContent(): boolean {
+    return this.cache.content !== undefined;
+  }
+
   /** A manifest the mirror may answer with without asking the upstream. */
   async fresh(req: ManifestRequest): Promise<ResolvedManifest | undefined> {
-    if (req.referenceKind === 'digest') return this.byDigest(req.reference);
+    if (req.referenceKind === 'digest') return this.stored(req.reference);
     const found = this.cache.tags.get(this.tagKey(req));
     this.events.lookup('tag', found?.fresh === true);
     return found?.fresh ? this.fromTag(found.entry, req.head) : undefined;
@@ -72,7 +77,8 @@ export class ManifestCache {
     return TagCache.key(req.host, req.repository, req.reference, req.accept);
   }
 
-  private async byDigest(digest: string): Promise<ResolvedManifest | undefined> {
+  /** The manifest stored under `digest`, with its bytes, if the cache has it. */
+  async stored(digest: string): Promise<ResolvedManifest | undefined> {
     const key = cacheKey(digest);
     const stored = key && (await this.cache.content?.getManifest(key));
     if (!stored) return undefined;
@@ -81,7 +87,7 @@ export class ManifestCache {
 
   /** From a tag resolution: with the bytes when cached, else (HEAD only) the descriptor alone. */
   private async fromTag(entry: TagEntry, head: boolean): Promise<ResolvedManifest | undefined> {
-    const stored = await this.byDigest(entry.digest);
+    const stored = await this.stored(entry.digest);
     if (stored) return stored;
     if (!head) return undefined;
     return { status: 200, mediaType: entry.mediaType, digest: entry.digest, size: entry.size, headers: {} };

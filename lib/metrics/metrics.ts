@@ -49,6 +49,7 @@ export class MirrorMetrics implements ResilienceEvents {
   });
   readonly activeDownloads = this.gauge('lifec_upstream_downloads_active', 'Upstream blob downloads running.', []);
   readonly queuedDownloads = this.gauge('lifec_upstream_downloads_queued', 'Requests waiting for a download slot.', []);
+  readonly rateLimitRemaining = this.gauge('lifec_upstream_ratelimit_remaining', 'Pulls the upstream says are left in its rate-limit window (its ratelimit-remaining header), by upstream.', ['upstream']);
   readonly tokenFetches = this.counter('lifec_token_fetches_total', 'Tokens fetched from upstream token services, by upstream and outcome.', ['upstream', 'outcome']);
   readonly teleports = this.counter('lifec_teleports_total', 'Manifests answered with a streamable image instead, by outcome.', ['outcome']);
 

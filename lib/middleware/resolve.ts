@@ -1,14 +1,13 @@
-import type { Request } from 'express';
 import { mirrorContext, type MirrorContext } from './context';
 import { type ResolvedManifest } from '../oci/resolved-manifest';
 import { ManifestCache, type ManifestRequest } from '../cache/manifest-cache';
-import { MirrorError, UpstreamError } from '../errors';
-import { forwardHeaders } from './forward';
-import { readLimited } from '../http/read-body';
+import { UpstreamError } from '../errors';
 import { relay } from '../http/relay';
 import { clientPath } from '../upstream/select';
-import { sha256Digest, verifiesDigest } from '../oci/digest';
-import { DEFAULT_MANIFEST_ACCEPT, Header, MAX_MANIFEST_BYTES } from '../oci/mediatypes';
+import { DEFAULT_MANIFEST_ACCEPT } from '../oci/mediatypes';
+import { describeHead, manifestSender, readManifest } from './manifest-fetch';
+import { rateLimitWatcher } from './rate-limit';
+import { resolveTagByHead } from './resolve-tag';
 import { producedManifest } from '../teleport/memory';
 import type { UpstreamResponse } from '../upstream/exchange';
 import type { PluginDefinition } from './plugin';
@@ -19,9 +18,10 @@ import type { PluginDefinition } from './plugin';
  * and leaves it on the request context for later plugins and the route's
  * answer. Non-200 answers (404, 401 with its challenge) go back unchanged.
  * With the cache on, a manifest by digest is served from it, a tag resolved
- * within `.tag_ttl` is not asked again, and when the upstream fails (no
- * answer, 5xx, 429) the last resolution of the tag is served with
- * `Lifec-Cache: stale` (see docs/cache.md).
+ * within `.tag_ttl` is not asked again, a GET by tag is asked as a HEAD and
+ * then by digest only when the cache lacks those bytes (pull quotas count
+ * GETs), and when the upstream fails (no answer, 5xx, 429) the last
+ * resolution of the tag is served with `Lifec-Cache: stale` (see docs/cache.md).
  */
 export const resolvePlugin: PluginDefinition = {
   name: 'resolve',
@@ -31,6 +31,7 @@ export const resolvePlugin: PluginDefinition = {
   create(call, deps) {
     const extraTypes = call.input.split(/[\s,]+/).filter((t) => t !== '');
     const manifests = new ManifestCache(deps.services.cache, deps.services.metrics.cacheEvents(), deps.logger);
+    const quota = rateLimitWatcher(deps);
     return async (req, res, next) => {
       const ctx = mirrorContext(res);
       const head = req.method === 'HEAD';
@@ -44,15 +45,24 @@ export const resolvePlugin: PluginDefinition = {
         ctx.manifest = cached;
         return next();
       }
-      let upstream: UpstreamResponse;
+      const send = manifestSender(ctx, req, accept, (response) => quota(ctx, response));
+      const byHead = !head && asked?.referenceKind === 'tag' && manifests.storesContent;
+      let answer: ResolvedManifest | UpstreamResponse | undefined;
       try {
-        upstream = await fetchManifest(ctx, req, accept, head, produced?.from);
+        answer = byHead && asked ? await resolveTagByHead(ctx.upstream.host, send, manifests, asked) : undefined;
+        answer ??= await send(head ? 'HEAD' : 'GET', produced?.from ?? ctx.reference ?? '');
       } catch (err) {
         const stale = asked && err instanceof UpstreamError ? await manifests.stale(asked, err.message) : undefined;
         if (!stale) throw err;
         ctx.manifest = stale;
         return next();
       }
+      if (!isUpstreamResponse(answer)) {
+        ctx.manifest = answer;
+        if (asked) await manifests.remember(asked, answer);
+        return next();
+      }
+      const upstream = answer;
       if (upstream.status !== 200) {
         // Stale-on-error: the upstream failed (5xx, 429), not "no such manifest" or "log in".
         const failed = upstream.status >= 500 || upstream.status === 429;
@@ -66,12 +76,18 @@ export const resolvePlugin: PluginDefinition = {
         return;
       }
       if (produced) upstream.body.resume();
-      ctx.manifest = produced ? producedManifest(produced) : head ? describeHead(ctx, upstream) : await readManifest(ctx, upstream);
+      const digest = ctx.referenceKind === 'digest' ? ctx.reference : undefined;
+      ctx.manifest = produced ? producedManifest(produced) : head ? describeHead(upstream, digest) : await readManifest(ctx.upstream.host, upstream, digest);
       if (asked) await manifests.remember(asked, ctx.manifest);
       next();
     };
   },
 };
+
+/** An upstream answer still to read, as opposed to a manifest already in hand. */
+function isUpstreamResponse(answer: ResolvedManifest | UpstreamResponse): answer is UpstreamResponse {
+  return 'url' in answer;
+}
 
 function manifestRequest(ctx: MirrorContext, accept: string, head: boolean): ManifestRequest {
   return {
@@ -91,51 +107,4 @@ export function mergeAccept(clientAccept: string | undefined, extraTypes: readon
   const present = new Set(accept.split(',').map((part) => part.split(';')[0]?.trim().toLowerCase()));
   const missing = extraTypes.filter((t) => !present.has(t.toLowerCase()));
   return missing.length === 0 ? accept : `${accept}, ${missing.join(', ')}`;
-}
-
-function fetchManifest(ctx: MirrorContext, req: Request, accept: string, head: boolean, reference = ctx.reference): Promise<UpstreamResponse> {
-  const headers = forwardHeaders(req, ctx, []);
-  headers.accept = accept;
-  const path = `/v2/${ctx.repository}/manifests/${reference ?? ''}`;
-  return ctx.client.send({ method: head ? 'HEAD' : 'GET', path, headers, signal: ctx.signal }, ctx.authorizer);
-}
-
-function describeHead(ctx: MirrorContext, upstream: UpstreamResponse): ResolvedManifest {
-  // A HEAD answer has no body, but node:http hands its socket back to the
-  // keep-alive pool only once the response was read to its end: unread, every
-  // HEAD left one connection open and the next one dialled a new one.
-  upstream.body.resume();
-  // By digest, the only digest the client may be told is the one it asked for
-  // (content addressability): a HEAD has no bytes to check the upstream's header against.
-  const digest = ctx.referenceKind === 'digest' && ctx.reference ? ctx.reference : headerValue(upstream, Header.contentDigest);
-  const length = Number(headerValue(upstream, 'content-length'));
-  return {
-    status: upstream.status,
-    mediaType: headerValue(upstream, 'content-type'),
-    digest,
-    size: Number.isFinite(length) ? length : -1,
-    headers: {},
-  };
-}
-
-/**
- * Reads the manifest bytes. By digest, the bytes must hash to the digest asked
- * for (content addressability); by tag, the digest is the upstream's header
- * or, when it sent none, computed over the bytes as containerd would.
- */
-async function readManifest(ctx: MirrorContext, upstream: UpstreamResponse): Promise<ResolvedManifest> {
-  const body = await readLimited(upstream.body, MAX_MANIFEST_BYTES);
-  let digest = headerValue(upstream, Header.contentDigest) || sha256Digest(body);
-  if (ctx.referenceKind === 'digest' && ctx.reference) {
-    if (!verifiesDigest(body, ctx.reference)) {
-      throw new MirrorError(502, 'MANIFEST_INVALID', `upstream ${ctx.upstream.host} answered ${ctx.reference} with content of another digest`);
-    }
-    digest = ctx.reference;
-  }
-  return { status: 200, mediaType: headerValue(upstream, 'content-type'), digest, size: body.length, body, headers: {} };
-}
-
-function headerValue(upstream: UpstreamResponse, name: string): string {
-  const value = upstream.headers[name];
-  return (Array.isArray(value) ? value[0] : value) ?? '';
 }
