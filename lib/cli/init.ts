@@ -7,6 +7,7 @@ import { silentLogger } from '../log';
 import { createMirror } from '../mirror';
 import { OVERLAYBD_CONFIG } from '../runtime/overlaybd-auth';
 import { parseRegistryAddress } from '../oci/registry-address';
+import { renderDefaultRunmd } from './default-runmd';
 import { CliError, type CliIO } from './io';
 import { registryHostOf } from './load-config';
 import type { RegisterCommand } from './program';
@@ -19,6 +20,8 @@ export interface InitOptions {
   mirrorAddress: string;
   teleportFormat: string;
   upstream?: string;
+  /** `--default`: the built-in default (the public registries) instead of one registry. */
+  default?: boolean;
   force?: boolean;
   /** `--containerd-config [file]`: true for the default file. */
   containerdConfig?: string | boolean;
@@ -31,11 +34,12 @@ const CONTAINERD_CONFIG = '/etc/containerd/config.toml';
 export const registerInit: RegisterCommand = (program, env) => {
   program
     .command('init')
-    .description('write a mirror.runmd for --registry (or --upstream) in the current directory')
+    .description('write a mirror.runmd for --registry (or --upstream, or --default) in the current directory')
     .option('-c, --config <file>', 'the file to write', 'mirror.runmd')
     .option('--mirror-address <host:port>', 'where the mirror listens', 'localhost:8578')
     .option('--teleport-format <format>', 'streamable image format to serve (overlaybd, azure-streaming)', 'overlaybd')
     .option('--upstream <url>', 'the registry URL, e.g. http://127.0.0.1:5000 for a plain-HTTP registry (no Azure login)')
+    .option('--default', 'write the built-in default that "start" serves without a config: the public registries')
     .option('--force', 'replace an existing file')
     .option('--containerd-config [file]', `also set config_path in containerd's config (default ${CONTAINERD_CONFIG}), with a backup`)
     .option('--hosts-dir <dir>', 'the hosts directory config_path names', DEFAULT_HOSTS_DIR)
@@ -53,7 +57,7 @@ export const registerInit: RegisterCommand = (program, env) => {
 export async function initCommand(options: InitOptions, io: CliIO, now: number): Promise<void> {
   const file = path.resolve(io.cwd, options.config);
   if (existsSync(file) && !options.force) throw new CliError(`${file} already exists: pass --force to replace it`);
-  const text = renderMirrorRunmd(templateOptions(options));
+  const text = options.default ? defaultText(options) : renderMirrorRunmd(templateOptions(options));
   // Prove the file compiles and its plugins accept their inputs before writing it.
   await createMirror({ runmd: text, configPath: file, home: path.dirname(file), logger: silentLogger() }).close();
   await writeFileAtomic(file, text).catch((err: NodeJS.ErrnoException) => {
@@ -64,6 +68,13 @@ export async function initCommand(options: InitOptions, io: CliIO, now: number):
     const target = options.containerdConfig === true ? CONTAINERD_CONFIG : path.resolve(io.cwd, options.containerdConfig);
     await enableHostsDir(target, path.resolve(io.cwd, options.hostsDir ?? DEFAULT_HOSTS_DIR), io, now);
   }
+}
+
+function defaultText(options: InitOptions): string {
+  if (options.upstream !== undefined || options.registry !== undefined) {
+    throw new CliError('--default writes the public registries: leave out --registry and --upstream, or add them to the written file');
+  }
+  return renderDefaultRunmd(options.mirrorAddress);
 }
 
 function templateOptions(options: InitOptions): TemplateOptions {

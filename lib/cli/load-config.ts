@@ -1,6 +1,33 @@
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, lstatSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { renderDefaultRunmd } from './default-runmd';
 import { CliError, type CliIO } from './io';
+
+/** The file every command reads from the working directory when `--config` names none. */
+export const CONFIG_FILE = 'mirror.runmd';
+
+/** Where a command's configuration comes from: a runmd file, or the built-in default. */
+export type ConfigSource = { kind: 'file'; file: string } | { kind: 'built-in'; runmd: string };
+
+/**
+ * The file `--config` names; without it `./mirror.runmd`; and when there is
+ * no such file either, the built-in default (renderDefaultRunmd), so a first
+ * `lifec-mirror start` serves the public registries instead of failing.
+ */
+export function findConfig(config: string | undefined, io: CliIO): ConfigSource {
+  if (config !== undefined) return { kind: 'file', file: resolveConfigPath(config, io) };
+  const local = path.resolve(io.cwd, CONFIG_FILE);
+  // lstat: anything at that path (a broken link, a directory) is the user's config and is reported, not ignored.
+  const present = (() => {
+    try {
+      lstatSync(local);
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  return present ? { kind: 'file', file: resolveConfigPath(local, io) } : { kind: 'built-in', runmd: renderDefaultRunmd() };
+}
 
 /** The path `--config` names, checked to be a readable file. */
 export function resolveConfigPath(config: string, io: CliIO): string {

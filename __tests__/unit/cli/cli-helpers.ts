@@ -13,15 +13,15 @@ export interface CliRun {
   stop(): void;
 }
 
-/** Runs `lifec-mirror ...args` in `cwd` with captured streams. */
-export function runCli(cwd: string, args: string[]): CliRun {
+/** Runs `lifec-mirror ...args` in `cwd` with captured streams (and `env` as its environment). */
+export function runCli(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): CliRun {
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   const stdout = new PassThrough().on('data', (c: Buffer) => out.push(c));
   const stderr = new PassThrough().on('data', (c: Buffer) => err.push(c));
   let stop: (signal: string) => void = () => undefined;
   const stopSignal = new Promise<string>((resolve) => (stop = resolve));
-  const io: CliIO = { stdout, stderr, cwd, env: {}, stopSignal };
+  const io: CliIO = { stdout, stderr, cwd, env, stopSignal };
   return {
     code: main(args, io),
     stdout: () => Buffer.concat(out).toString(),
@@ -31,8 +31,8 @@ export function runCli(cwd: string, args: string[]): CliRun {
 }
 
 /** Runs a command that ends by itself and returns its exit code and output. */
-export async function cli(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const run = runCli(cwd, args);
+export async function cli(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const run = runCli(cwd, args, env);
   const code = await run.code;
   return { code, stdout: run.stdout(), stderr: run.stderr() };
 }
