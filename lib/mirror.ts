@@ -7,6 +7,7 @@ import { errorHandler } from './errors';
 import { authEndpoint } from './admin/auth-endpoint';
 import { adminRouter } from './admin/router';
 import { accessLog } from './http/access-log';
+import { tlsFiles, type TlsFiles } from './http/tls-files';
 import { countRequests } from './metrics/count-requests';
 import { silentLogger } from './log';
 import { PLUGINS } from './middleware';
@@ -39,6 +40,8 @@ export interface MirrorOptions {
 export type MirrorRouter = Router & {
   readonly config: MirrorConfig;
   readonly services: MirrorServices;
+  /** The certificate and key of `: .tls` (absolute paths): the server speaks HTTPS with them. */
+  readonly tls?: TlsFiles;
   /** Releases what the mirror holds (timers, files). */
   close(): Promise<void>;
 };
@@ -63,6 +66,7 @@ export function createMirror(options: MirrorOptions): MirrorRouter {
   const hasHome = options.home !== undefined || options.configPath !== undefined;
   const services = createServices({ home, logger, clock, settings: config.proxy.settings, cacheByDefault: hasHome });
   const upstreams = new UpstreamSet(upstreamsFromConfig(config.mirrors));
+  const tls = tlsFiles(config.proxy.settings, home);
   const deps = { logger, clock, home, upstreams, services };
 
   const router = express.Router() as MirrorRouter;
@@ -72,7 +76,7 @@ export function createMirror(options: MirrorOptions): MirrorRouter {
   router.use(authEndpoint({ proxy: config.proxy, upstreams, services }));
   router.use(buildProxyRouter(config.proxy, plugins, deps));
   router.use(errorHandler((err, req) => logError(logger, err, req.method, req.path)));
-  return Object.assign(router, { config, services, close: () => services.close() });
+  return Object.assign(router, { config, services, tls, close: () => services.close() });
 }
 
 function loadRunmd(options: MirrorOptions): { text: string; file: string } {

@@ -1,7 +1,9 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Logger } from 'pino';
+import { loadTls, plainHttpWarning, reloadOnChange } from './http/tls-files';
 import { raiseMallocTrimThreshold } from './malloc-threshold';
 import type { MirrorRouter } from './mirror';
 
@@ -32,7 +34,11 @@ export interface RunningServer {
   close(deadlineMs?: number): Promise<void>;
 }
 
-/** Serves a mirror router on its `.proxy` address (or `address`). */
+/**
+ * Serves a mirror router on its `.proxy` address (or `address`): HTTPS with
+ * the `.tls` files (reloaded when they change), else plain HTTP, with one
+ * warning when that address is not loopback.
+ */
 export async function startServer(mirror: MirrorRouter, logger: Logger, address?: ListenAddress): Promise<RunningServer> {
   const target = address ?? parseListenAddress(mirror.config.proxy?.address ?? 'localhost:8578');
   raiseMallocTrimThreshold();
@@ -40,7 +46,7 @@ export async function startServer(mirror: MirrorRouter, logger: Logger, address?
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(mirror);
-  const server = http.createServer(app);
+  const server = mirror.tls ? https.createServer(loadTls(mirror.tls), app) : http.createServer(app);
   // Slow clients hold connections open; the mirror's own upstream timeouts bound the rest.
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 0;
@@ -58,8 +64,13 @@ export async function startServer(mirror: MirrorRouter, logger: Logger, address?
   const bound = server.address() as AddressInfo;
   const listen = { host: bound.address, port: bound.port };
   const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
-  logger.info({ address: `${host}:${listen.port}` }, 'mirror listening');
-  return { server, address: listen, url: `http://${host}:${listen.port}`, close: (deadline) => closeGracefully(server, mirror, deadline) };
+  const scheme = mirror.tls ? 'https' : 'http';
+  logger.info({ address: `${host}:${listen.port}`, scheme }, 'mirror listening');
+  const warning = mirror.tls ? undefined : plainHttpWarning(listen.host);
+  if (warning) logger.warn(warning);
+  const stopReloading = mirror.tls && server instanceof https.Server ? reloadOnChange(mirror.tls, server, logger) : () => undefined;
+  const close = (deadline?: number): Promise<void> => (stopReloading(), closeGracefully(server, mirror, deadline));
+  return { server, address: listen, url: `${scheme}://${host}:${listen.port}`, close };
 }
 
 async function closeGracefully(server: http.Server, mirror: MirrorRouter, deadlineMs = 10_000): Promise<void> {

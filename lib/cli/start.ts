@@ -5,6 +5,7 @@ import { InvalidArgumentError } from 'commander';
 import type { Logger } from 'pino';
 import { prepareRun, runEngine } from '../engine/engine';
 import { systemClock } from '../clock';
+import { loadTls } from '../http/tls-files';
 import { createMirror, type MirrorRouter } from '../mirror';
 import { STEP_RUNNERS } from '../runtime';
 import { parseListenAddress, startServer } from '../server';
@@ -107,6 +108,17 @@ function createHome(home: string): string {
   return home;
 }
 
+/** The `.tls` files must load before anything runs: one line naming them, not a failed listen. */
+function checkTls(mirror: MirrorRouter): void {
+  if (!mirror.tls) return;
+  try {
+    loadTls(mirror.tls);
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new CliError(`cannot serve HTTPS with .tls ${mirror.tls.cert} ${mirror.tls.key}: ${reason}`, 1, { cause: err });
+  }
+}
+
 /** Runs the engine, then serves; false when stopped before serving. */
 async function runAndServe(mirror: MirrorRouter, origin: Origin, options: StartOptions, io: CliIO, logger: Logger): Promise<boolean> {
   const { config } = mirror;
@@ -121,6 +133,7 @@ async function runAndServe(mirror: MirrorRouter, origin: Origin, options: StartO
   // before any step has run: no hosts.toml then points containerd at a port
   // another program holds.
   prepareRun(config, STEP_RUNNERS, options.id);
+  checkTls(mirror);
   await checkPortFree(address);
   const stop = new AbortController();
   void io.stopSignal.then(() => stop.abort());
