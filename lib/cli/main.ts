@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { createLogger } from '../log';
 import { RunmdError } from '../runmd/errors';
 import { registerCache } from './cache';
+import { registerConfigure } from './configure';
 import { registerDump } from './dump';
 import { registerHosts } from './hosts';
 import { registerInit } from './init';
@@ -30,7 +31,7 @@ export function buildProgram(io: CliIO): Command {
       return createLogger({ level: globals.logLevel, format: globals.logFormat, destination: io.stderr });
     },
   };
-  for (const register of [registerInit, registerStart, registerDump, registerHosts, registerLogin, registerCache]) register(program, env);
+  for (const register of [registerInit, registerStart, registerDump, registerHosts, registerLogin, registerCache, registerConfigure]) register(program, env);
   // The original tool's spelling: `lifec-mirror mirror start`.
   registerStart(program.command('mirror').description('the original spelling of the mirror commands ("mirror start")'), env);
   return program;

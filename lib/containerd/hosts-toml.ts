@@ -19,8 +19,9 @@ type TomlTable = Record<string, unknown>;
  * back to it.
  *
  * @param source where the file came from (the runmd path), named in the header comment
+ * @param rewrittenBy what writes the file again, named in the header comment
  */
-export function renderHostsToml(config: HostsConfig, source?: string): string {
+export function renderHostsToml(config: HostsConfig, source?: string, rewrittenBy = 'when it starts'): string {
   const table: TomlTable = {};
   // `_default` has no server of its own: containerd then falls back to the registry being pulled.
   if (config.registry !== '_default') table.server = config.server;
@@ -29,7 +30,7 @@ export function renderHostsToml(config: HostsConfig, source?: string): string {
   table.host = hosts;
   const header = [
     `${HOSTS_TOML_MARKER} for ${config.registry}${source ? ` from ${source}` : ''}.`,
-    '# lifec-mirror replaces this file when it starts; edit the runmd file instead.',
+    `# lifec-mirror replaces this file ${rewrittenBy}; edit the runmd file instead.`,
   ];
   return `${header.join('\n')}\n${stringify(table).trimEnd()}\n`;
 }

@@ -1,0 +1,55 @@
+import { parse, stringify } from 'smol-toml';
+import { CLIENT_FILE_MARKER, MalformedConfigError } from './config-file';
+import { registryPathSegment, type MirrorEndpoint } from './mirror-endpoint';
+
+/** The drop-in podman, CRI-O, buildah and skopeo read after registries.conf (containers-registries.conf.d(5)). */
+export const DEFAULT_PODMAN_DROP_IN = '/etc/containers/registries.conf.d/50-lifec-mirror.conf';
+
+/** A registry the mirror declares, as a client configuration needs it. */
+export interface DeclaredRegistry {
+  /** As clients name it: `docker.io`, `127.0.0.1:5000`. */
+  host: string;
+  /** Where the mirror sends its requests: `https://registry-1.docker.io`, `http://127.0.0.1:5000`. */
+  origin: string;
+}
+
+/**
+ * Renders a registries.conf (v2) drop-in with one `[[registry]]` per
+ * declared registry and the mirror as its `[[registry.mirror]]`.
+ *
+ * The mirror location replaces the registry in the reference, so
+ * `localhost:8578/docker.io` makes podman ask `GET /v2/docker.io/library/redis/…`
+ * (issue 13, request shape 2), the registry written with `_` for `:`.
+ * podman has no loopback exemption: a plain-HTTP mirror needs
+ * `insecure = true`. A drop-in entry replaces any earlier entry with the same
+ * prefix, so a registry the mirror reaches over plain HTTP keeps
+ * `insecure = true` too, or podman's fallback to it would fail.
+ */
+export function renderRegistriesConf(registries: readonly DeclaredRegistry[], endpoint: MirrorEndpoint, source?: string): string {
+  const registry = registries.map((r) => ({
+    prefix: r.host,
+    location: r.host,
+    ...(r.origin.startsWith('http:') ? { insecure: true } : {}),
+    mirror: [{ location: `${endpoint.authority}/${registryPathSegment(r.host)}`, ...(endpoint.plainHttp ? { insecure: true } : {}) }],
+  }));
+  const header = [
+    `${CLIENT_FILE_MARKER}${source ? ` from ${source}` : ''}: "lifec-mirror configure podman" replaces it.`,
+    '# podman, CRI-O and buildah try the mirror first, then the registry itself.',
+  ];
+  return `${header.join('\n')}\n${stringify({ registry }).trimEnd()}\n`;
+}
+
+/**
+ * Checks what is at the drop-in's path before it is replaced: returns
+ * whether lifec-mirror wrote it (no backup needed).
+ *
+ * @throws MalformedConfigError when it is not TOML
+ */
+export function checkDropIn(file: string, previous: string): boolean {
+  try {
+    parse(previous);
+  } catch (err) {
+    throw new MalformedConfigError(file, `is not valid TOML (${(err as Error).message.split('\n')[0]})`, { cause: err });
+  }
+  return previous.startsWith(CLIENT_FILE_MARKER);
+}
