@@ -1,0 +1,84 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { cli, filesUnder, tempHome } from './cli-helpers';
+import { backupsOf, copyFixture, read } from './configure-helpers';
+
+const fixturePath = (name: string): string => path.join(__dirname, '../../fixtures/clients', name);
+
+describe('lifec-mirror configure podman and k3s', () => {
+  let home: string;
+  let runmd: string;
+  beforeEach(() => {
+    home = tempHome();
+    runmd = copyFixture(home, 'two-registries.runmd', 'mirror.runmd');
+  });
+  afterEach(() => fs.rmSync(home, { recursive: true, force: true }));
+
+  test('podman: writes the drop-in with the path form of each registry', async () => {
+    const file = path.join(home, 'registries.conf.d/50-lifec-mirror.conf');
+    const result = await cli(home, ['configure', 'podman', '--file', file]);
+    expect(result).toEqual({ code: 0, stdout: `written ${file}\n`, stderr: '' });
+    expect(read(file)).toBe(read(fixturePath('50-lifec-mirror.conf')).replace('from mirror.runmd', `from ${runmd}`));
+    // Run again: the file is the tool's own, so nothing changes and no backup is made.
+    expect((await cli(home, ['configure', 'podman', '--file', file])).stdout).toBe(`unchanged ${file}\n`);
+    expect(backupsOf(file)).toEqual([]);
+  });
+
+  test('podman: a hand-written drop-in is kept as a backup; one that is not TOML is refused', async () => {
+    const file = path.join(home, '50-lifec-mirror.conf');
+    fs.writeFileSync(file, '[[registry]]\nlocation = "docker.io"\n');
+    expect((await cli(home, ['configure', 'podman', '--file', file])).code).toBe(0);
+    expect(backupsOf(file).map(read)).toEqual(['[[registry]]\nlocation = "docker.io"\n']);
+
+    fs.writeFileSync(file, '[[registry]\n');
+    for (const args of [[], ['--dry-run']]) {
+      const refused = await cli(home, ['configure', 'podman', '--file', file, ...args]);
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr).toMatch(/^lifec-mirror: .*50-lifec-mirror\.conf is not valid TOML \(.+\): fix it or move it aside \(nothing was written\)\n$/);
+    }
+    expect(read(file)).toBe('[[registry]\n');
+  });
+
+  test('podman --dry-run prints the drop-in under its path and writes nothing', async () => {
+    const result = await cli(home, ['configure', 'podman', '--file', 'x.conf', '--dry-run', '--mirror-url', 'https://mirror.example:8443']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.startsWith(`# ${path.join(home, 'x.conf')}\n# Written by lifec-mirror`)).toBe(true);
+    expect(result.stdout).toContain('location = "mirror.example:8443/127.0.0.1_5000"');
+    expect(result.stdout).not.toMatch(/\[\[registry\.mirror\]\]\nlocation = "[^"]+"\ninsecure/);
+    expect(filesUnder(home)).toEqual(['mirror.runmd']);
+  });
+
+  test('k3s: merges mirrors entries into registries.yaml, keeps the rest and a backup', async () => {
+    const file = copyFixture(home, 'registries.yaml');
+    const result = await cli(home, ['configure', 'k3s', '--file', file, '--mirror-url', 'http://localhost:8578']);
+    expect(result.code).toBe(0);
+    expect(read(file)).toBe(read(fixturePath('registries.merged.yaml')));
+    expect(backupsOf(file).map(read)).toEqual([read(fixturePath('registries.yaml'))]);
+    expect(result.stdout).toMatch(/restart k3s/);
+  });
+
+  test('k3s --default --dry-run prints the new file with a "*" entry and writes nothing', async () => {
+    const result = await cli(home, ['configure', 'k3s', '--file', 'k3s/registries.yaml', '--default', '--dry-run']);
+    expect(result).toEqual({
+      code: 0,
+      stderr: '',
+      stdout: [
+        `# ${path.join(home, 'k3s/registries.yaml')}`,
+        'mirrors:',
+        ...['docker.io', '"127.0.0.1:5000"', '"*"'].flatMap((r) => [`  ${r}:`, '    endpoint:', '      - "http://127.0.0.1:8578"']),
+        '',
+      ].join('\n'),
+    });
+    expect(filesUnder(home)).toEqual(['mirror.runmd']);
+  });
+
+  test('k3s refuses YAML it cannot merge with one line and leaves it as it was', async () => {
+    const file = copyFixture(home, 'registries.anchor.yaml', 'registries.yaml');
+    const result = await cli(home, ['configure', 'k3s', '--file', file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^lifec-mirror: .*registries\.yaml is not YAML this tool can merge \(line 2: .+\): fix it or move it aside \(nothing was written\)\n$/);
+    expect(read(file)).toBe(read(fixturePath('registries.anchor.yaml')));
+    expect(backupsOf(file)).toEqual([]);
+  });
+});
