@@ -3,8 +3,11 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock';
 
 /**
- * One structured line per request once it is done: method, path, ns,
- * status, bytes, duration, and whether the client went away early.
+ * One structured line per request once it is done: method, path, ns, the
+ * upstream registry chosen and the request shape that chose it, status,
+ * bytes, duration, and whether the client went away early. The upstream is
+ * what shows that a client which falls back silently (podman) was served by
+ * the mirror, and for which registry.
  */
 export function accessLog(logger: Logger, clock: Clock): RequestHandler {
   return (req, res, next) => {
@@ -18,6 +21,8 @@ export function accessLog(logger: Logger, clock: Clock): RequestHandler {
           method: req.method,
           path: req.path,
           ns: typeof req.query.ns === 'string' ? req.query.ns : undefined,
+          upstream: ctx?.upstream.host,
+          shape: ctx?.selection.shape,
           status: res.statusCode,
           bytes: req.socket.bytesWritten - written,
           ms: clock.now() - started,
