@@ -12,8 +12,8 @@ export const registerConfigure: RegisterCommand = (program, env) => {
     configure
       .command(name)
       .description(description)
-      .option('-c, --config <file>', 'runmd config file', 'mirror.runmd')
-      .option('--mirror-url <url>', "where the client reaches the mirror (default: the .proxy address, http)")
+      .option('-c, --config <file>', 'runmd config file (default: ./mirror.runmd, else the built-in default)')
+      .option('--mirror-url <url>', 'where the client reaches the mirror (default: the .proxy address; https with .tls)')
       .option('--dry-run', 'print what would be written, change nothing');
   const run = <T extends ConfigureOptions>(action: (options: T, context: ClientContext) => Promise<void>) => async (options: T) =>
     action(options, loadClientContext(options, env.io, Date.now()));

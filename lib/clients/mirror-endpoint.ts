@@ -18,17 +18,16 @@ const UNSPECIFIED = new Set(['0.0.0.0', '::']);
 
 /**
  * The endpoint for a `.proxy` address (`localhost:8578`, `[::1]:8578`),
- * with the host as written. The `.proxy` itself speaks plain HTTP, so the
- * scheme is `http`.
+ * with the host as written; `https` when the `.proxy` serves TLS (`.tls`).
  *
  * @throws Error when the address is not `host:port`
  */
-export function endpointFromAddress(address: string): MirrorEndpoint {
+export function endpointFromAddress(address: string, scheme: 'http' | 'https' = 'http'): MirrorEndpoint {
   const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(address.trim());
   const host = match?.[1] ?? match?.[2];
   if (!host) throw new Error(`"${address}" is not a host:port address`);
   const dial = UNSPECIFIED.has(host) ? 'localhost' : host;
-  return endpointFromUrl(`http://${dial.includes(':') ? `[${dial}]` : dial}:${match?.[3] ?? ''}`);
+  return endpointFromUrl(`${scheme}://${dial.includes(':') ? `[${dial}]` : dial}:${match?.[3] ?? ''}`);
 }
 
 /**

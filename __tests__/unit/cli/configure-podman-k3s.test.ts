@@ -49,6 +49,28 @@ describe('lifec-mirror configure podman and k3s', () => {
     expect(filesUnder(home)).toEqual(['mirror.runmd']);
   });
 
+  test('podman and docker without a mirror.runmd use the built-in default: the public registries on localhost:8578', async () => {
+    fs.rmSync(runmd);
+    const podman = await cli(home, ['configure', 'podman', '--file', 'x.conf', '--dry-run']);
+    expect(podman.code).toBe(0);
+    expect(podman.stdout).toContain('from (built-in default)');
+    expect(podman.stdout.match(/^location = "localhost:8578\/.*"$/gm)).toEqual(
+      ['docker.io', 'ghcr.io', 'quay.io', 'registry.k8s.io', 'mcr.microsoft.com', 'public.ecr.aws', 'gcr.io'].map((r) => `location = "localhost:8578/${r}"`),
+    );
+    // docker.io is the built-in default's .default, so the plain form needs no note.
+    const docker = await cli(home, ['configure', 'docker', '--file', 'daemon.json', '--form', 'plain', '--dry-run']);
+    expect(docker).toMatchObject({ code: 0, stderr: `would write ${path.join(home, 'daemon.json')}\n` });
+    expect(JSON.parse(docker.stdout)).toEqual({ 'registry-mirrors': ['http://localhost:8578'] });
+  });
+
+  test('a .proxy with .tls is written as an https mirror: no insecure for podman, https hosts for containerd', async () => {
+    fs.writeFileSync(runmd, read(runmd).replace('+ .proxy 127.0.0.1:8578\n', '+ .proxy 127.0.0.1:8578\n: .tls mirror.crt mirror.key\n'));
+    const podman = await cli(home, ['configure', 'podman', '--file', 'x.conf', '--dry-run']);
+    expect(podman.stdout).toContain('[[registry.mirror]]\nlocation = "127.0.0.1:8578/docker.io"\n\n');
+    const containerd = await cli(home, ['configure', 'containerd', '--hosts-dir', 'certs.d', '--dry-run']);
+    expect(containerd.stdout).toContain('[host."https://127.0.0.1:8578"]');
+  });
+
   test('k3s: merges mirrors entries into registries.yaml, keeps the rest and a backup', async () => {
     const file = copyFixture(home, 'registries.yaml');
     const result = await cli(home, ['configure', 'k3s', '--file', file, '--mirror-url', 'http://localhost:8578']);

@@ -7,6 +7,10 @@ describe('mirror endpoint', () => {
     expect(endpointFromAddress('[::1]:8578')).toMatchObject({ url: 'http://[::1]:8578', authority: '[::1]:8578', loopback: true });
   });
 
+  test('a .proxy serving TLS is reached over https', () => {
+    expect(endpointFromAddress('localhost:8578', 'https')).toEqual({ url: 'https://localhost:8578', authority: 'localhost:8578', plainHttp: false, loopback: true });
+  });
+
   test('a mirror bound to every address is dialled on localhost', () => {
     expect(endpointFromAddress('0.0.0.0:8578').url).toBe('http://localhost:8578');
     expect(endpointFromAddress('[::]:8578').url).toBe('http://localhost:8578');
