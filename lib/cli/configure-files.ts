@@ -11,9 +11,11 @@ const exec = promisify(execFile);
 
 /** `configure docker`: the mirror first in daemon.json's `registry-mirrors`. */
 export async function configureDocker(options: ConfigureOptions & { file: string; form: DockerMirrorForm | 'auto' }, context: ClientContext): Promise<void> {
-  const form = options.form === 'auto' ? dockerFormForVersion(await dockerdVersion(context)) : options.form;
+  const declaresHub = context.registries.some((r) => r.host === 'docker.io');
+  // The path form names docker.io, so it only helps when the mirror declares it; else the plain form reaches the default registry.
+  const form = options.form === 'auto' ? (declaresHub ? dockerFormForVersion(await dockerdVersion(context)) : 'plain') : options.form;
   const { stderr } = context.io;
-  if (form === 'path' && !context.registries.some((r) => r.host === 'docker.io')) {
+  if (form === 'path' && !declaresHub) {
     throw new CliError(`${context.source} does not declare docker.io, the only registry Docker Engine sends to a mirror: add ": .mirror docker.io"`);
   }
   const mirror = dockerMirrorUrl(context.endpoint, form);

@@ -78,6 +78,10 @@ describe('lifec-mirror configure containerd and docker', () => {
     fake('20.10.24+dfsg1');
     expect(await mirrors(bin)).toEqual(['http://127.0.0.1:8578']);
     expect(await mirrors(path.join(home, 'nowhere'))).toEqual(['http://127.0.0.1:8578']);
+    // Without docker.io declared, the path form would name a registry the mirror does not serve.
+    fake('25.0.3');
+    fs.writeFileSync(path.join(home, 'mirror.runmd'), read(path.join(home, 'mirror.runmd')).replace(': .mirror docker.io\n', ''));
+    expect(await mirrors(bin)).toEqual(['http://127.0.0.1:8578']);
   });
 
   test('docker refuses a malformed daemon.json with one line and leaves it as it was', async () => {
