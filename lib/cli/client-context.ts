@@ -1,4 +1,4 @@
-import type { DeclaredRegistry } from '../clients/podman-registries';
+import type { DeclaredRegistry } from '../clients/declared-registry';
 import { endpointFromAddress, endpointFromUrl, type MirrorEndpoint } from '../clients/mirror-endpoint';
 import type { MirrorConfig } from '../runmd/config';
 import { upstreamsFromConfig } from '../upstream/from-config';

@@ -1,5 +1,4 @@
-import type { Command } from 'commander';
-import { Option } from 'commander';
+import { Option, type Command } from 'commander';
 import { loadClientContext, type ClientContext, type ConfigureOptions } from './client-context';
 import { configureContainerd } from './configure-containerd';
 import { configureDocker, configureK3s, configurePodman } from './configure-files';
@@ -38,4 +37,3 @@ export const registerConfigure: RegisterCommand = (program, env) => {
     .option('--default', 'also add a "*" entry, for registries without an entry of their own')
     .action(run(configureK3s));
 };
-

@@ -1,17 +1,10 @@
 import { parse, stringify } from 'smol-toml';
 import { CLIENT_FILE_MARKER, MalformedConfigError } from './config-file';
+import type { DeclaredRegistry } from './declared-registry';
 import { registryPathSegment, type MirrorEndpoint } from './mirror-endpoint';
 
 /** The drop-in podman, CRI-O, buildah and skopeo read after registries.conf (containers-registries.conf.d(5)). */
 export const DEFAULT_PODMAN_DROP_IN = '/etc/containers/registries.conf.d/50-lifec-mirror.conf';
-
-/** A registry the mirror declares, as a client configuration needs it. */
-export interface DeclaredRegistry {
-  /** As clients name it: `docker.io`, `127.0.0.1:5000`. */
-  host: string;
-  /** Where the mirror sends its requests: `https://registry-1.docker.io`, `http://127.0.0.1:5000`. */
-  origin: string;
-}
 
 /**
  * Renders a registries.conf (v2) drop-in with one `[[registry]]` per
