@@ -95,6 +95,12 @@ describe('lifec-mirror configure podman and k3s', () => {
     expect(filesUnder(home)).toEqual(['mirror.runmd']);
   });
 
+  test('a target that cannot be written is one line naming it', async () => {
+    const file = path.join(runmd, 'registries.yaml');
+    const result = await cli(home, ['configure', 'k3s', '--file', file]);
+    expect(result).toEqual({ code: 1, stdout: '', stderr: `lifec-mirror: cannot write ${file}: ENOTDIR\n` });
+  });
+
   test('k3s refuses YAML it cannot merge with one line and leaves it as it was', async () => {
     const file = copyFixture(home, 'registries.anchor.yaml', 'registries.yaml');
     const result = await cli(home, ['configure', 'k3s', '--file', file]);
