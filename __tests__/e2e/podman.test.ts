@@ -68,25 +68,28 @@ describe('podman through one mirror for two registries', () => {
     );
   });
 
-  test.each([
-    ['alpha', () => alpha, () => `${alpha.host}/alpha/single:v1`, () => alphaImages.single.descriptor.digest, () => alphaImages.single.layers],
-    ['beta', () => beta, () => `${beta.host}/beta/multi:v1`, () => betaImages.multi.descriptor.digest, () => betaImages.multi.amd64.layers],
-  ])('pulls from %s through the mirror, digest verified, the mirror serving every request', async (name, registry, ref, digest, layers) => {
+  test('pulls from both registries at the same time, digests verified, the mirror serving every request', async () => {
+    const pulls = [
+      { name: 'alpha', registry: alpha, repository: 'alpha/single', digest: alphaImages.single.descriptor.digest, layers: alphaImages.single.layers },
+      { name: 'beta', registry: beta, repository: 'beta/multi', digest: betaImages.multi.descriptor.digest, layers: betaImages.multi.amd64.layers },
+    ];
+    const before = await Promise.all(pulls.map(async (p) => (await p.registry.accessEntries()).length));
     // A storage of its own for each pull, so no layer is skipped as already present.
-    const podman = privatePodman(path.join(home, `podman-${name}`), dropIn);
-    const before = (await registry().accessEntries()).length;
-    const pull = await podman.podman(['pull', '--arch', 'amd64', '--os', 'linux', ref()]);
-    expect(pull).toMatchObject({ code: 0 });
-    expect((await podman.podman(['image', 'inspect', '--format', '{{.Digest}}', ref()])).stdout.trim()).toBe(digest());
+    const podmans = pulls.map((p) => privatePodman(path.join(home, `podman-${p.name}`), dropIn));
+    const results = await Promise.all(pulls.map((p, i) => podmans[i]!.podman(['pull', '--arch', 'amd64', '--os', 'linux', `${p.registry.host}/${p.repository}:v1`])));
+    for (const [i, p] of pulls.entries()) {
+      expect(results[i]).toMatchObject({ code: 0 });
+      const inspect = await podmans[i]!.podman(['image', 'inspect', '--format', '{{.Digest}}', `${p.registry.host}/${p.repository}:v1`]);
+      expect(inspect.stdout.trim()).toBe(p.digest);
 
-    const segment = `127.0.0.1_${registry().port}`;
-    const repository = ref().slice(registry().host.length + 1).replace(/:v1$/, '');
-    const lines = served().filter((l) => l.upstream === registry().host && l.shape === 'path' && l.status === 200);
-    expect(lines.some((l) => l.path === `/v2/${segment}/${repository}/manifests/v1`)).toBe(true);
-    for (const layer of layers()) expect(lines.some((l) => l.path === `/v2/${segment}/${repository}/blobs/${layer.digest}`)).toBe(true);
-    // Everything the registry saw came from the mirror: podman never fell back to it.
-    const entries = (await registry().accessEntries()).slice(before);
-    expect(entries.length).toBeGreaterThan(0);
-    expect(entries.filter((e) => /containers|podman/i.test(e.userAgent))).toEqual([]);
+      const segment = `127.0.0.1_${p.registry.port}`;
+      const lines = served().filter((l) => l.upstream === p.registry.host && l.shape === 'path' && l.status === 200);
+      expect(lines.some((l) => l.path === `/v2/${segment}/${p.repository}/manifests/v1`)).toBe(true);
+      for (const layer of p.layers) expect(lines.some((l) => l.path === `/v2/${segment}/${p.repository}/blobs/${layer.digest}`)).toBe(true);
+      // Everything the registry saw came from the mirror: podman never fell back to it.
+      const entries = (await p.registry.accessEntries()).slice(before[i]);
+      expect(entries.length).toBeGreaterThan(0);
+      expect(entries.filter((e) => /containers|podman/i.test(e.userAgent))).toEqual([]);
+    }
   });
 });
