@@ -5,7 +5,7 @@ import { basicRunmd, startFakeUpstream, type FakeUpstream } from '../helpers/ups
 
 /** A registry that names itself in every tag list, so a test sees which upstream answered. */
 function tagsUpstream(label: string): Promise<FakeUpstream> {
-  return startFakeUpstream((req, res) => {
+  const upstream: Promise<FakeUpstream> = startFakeUpstream((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const match = /^\/v2\/(.+)\/tags\/list$/.exec(url.pathname);
     if (!match) {
@@ -13,9 +13,14 @@ function tagsUpstream(label: string): Promise<FakeUpstream> {
       res.end('{"errors":[{"code":"NAME_UNKNOWN","message":"unknown","detail":null}]}');
       return;
     }
-    res.writeHead(200, { 'Content-Type': 'application/json', Link: `</v2/${match[1]}/tags/list?last=a&n=1>; rel="next"` });
-    res.end(JSON.stringify({ name: match[1], tags: [label] }));
+    // Quay writes its next-page link as an absolute URL on its own origin; Distribution writes a path.
+    void upstream.then((self) => {
+      const base = url.searchParams.has('absolute') ? self.url : '';
+      res.writeHead(200, { 'Content-Type': 'application/json', Link: `<${base}/v2/${match[1]}/tags/list?last=a&n=1>; rel="next"` });
+      res.end(JSON.stringify({ name: match[1], tags: [label] }));
+    });
   });
+  return upstream;
 }
 
 let first: FakeUpstream;
@@ -83,6 +88,16 @@ describe('request shapes', () => {
   it('shape 3: the _ form of a prefix works too', async () => {
     const res = await request(app).get(`/${secondSegment}/v2/team/app/tags/list`);
     expect(res.body.tags).toEqual(['second']);
+  });
+
+  it.each([
+    ['ns', () => `/v2/team/app/tags/list?absolute=1&ns=${second.host}`, () => `</v2/team/app/tags/list?last=a&n=1&ns=${encodeURIComponent(second.host)}>; rel="next"`],
+    ['the path', () => `/v2/${secondSegment}/team/app/tags/list?absolute=1`, () => `</v2/${secondSegment}/team/app/tags/list?last=a&n=1>; rel="next"`],
+    ['the prefix', () => `/${second.host}/v2/team/app/tags/list?absolute=1`, () => `</${second.host}/v2/team/app/tags/list?last=a&n=1>; rel="next"`],
+  ])('an absolute Link on the upstream origin (by %s) becomes a mirror path: the client never learns the upstream', async (_by, path, link) => {
+    const res = await request(app).get(path());
+    expect(res.body.tags).toEqual(['second']);
+    expect(res.headers.link).toBe(link());
   });
 
   it('shape 4: without a hint the default registry answers and the Link is unchanged', async () => {

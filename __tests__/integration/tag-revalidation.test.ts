@@ -102,6 +102,11 @@ describe('a GET by tag with the cache on', () => {
     expect(res.headers['lifec-cache']).toBe('stale');
     expect(res.headers['docker-content-digest']).toBe(digestOf(manifest(2)));
     expect(seen()).toEqual(['HEAD v1']);
+    // Served, not recorded: the tag is no fresher for it, so the next pull asks again and is still marked stale.
+    const again = await request(app).get('/v2/app/manifests/v1');
+    expect(again.status).toBe(200);
+    expect(again.headers['lifec-cache']).toBe('stale');
+    expect(seen()).toEqual(['HEAD v1', 'HEAD v1']);
   });
 
   it('passes the 429 and its Retry-After when there is nothing stale to serve', async () => {

@@ -1,9 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { createMirror, type MirrorRouter } from '../../lib/mirror';
-import { plainHttpWarning } from '../../lib/http/tls-files';
+import { loadTls, plainHttpWarning } from '../../lib/http/tls-files';
 import { startServer, type RunningServer } from '../../lib/server';
 import { waitUntil } from '../harness/process';
 import { makeTempDir, removeTempDir } from '../harness/tempdir';
@@ -72,6 +73,21 @@ describe('serving HTTPS with .tls', () => {
     fs.renameSync(path.join(dir, 'mirror.key.tmp'), path.join(dir, 'mirror.key'));
     await waitUntil('the broken pair reported', () => log.text().includes('cannot be used; keeping the previous one'), 60_000);
     expect(await get(`${running.url}/v2/`, trusted)).toEqual({ status: 200, fingerprint: renewed.fingerprint });
+  });
+});
+
+describe('loadTls', () => {
+  it('refuses a key of another type than the certificate (OpenSSL keeps them in separate slots and would serve failed handshakes)', () => {
+    const dir = makeTempDir('tls-types');
+    try {
+      const ca = makeTestCa(dir);
+      const { cert, key } = ca.issue('mirror');
+      // An RSA key where the P-256 one belongs: an RSA-to-ECDSA renewal caught half-way.
+      execFileSync('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', key], { stdio: 'pipe' });
+      expect(() => loadTls({ cert, key })).toThrow(/does not belong to the certificate/);
+    } finally {
+      removeTempDir(dir);
+    }
   });
 });
 

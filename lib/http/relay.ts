@@ -29,7 +29,7 @@ export function copyUpstreamHeaders(upstream: UpstreamResponse, res: Response, c
   for (const name of RELAYED_HEADERS) {
     const value = upstream.headers[name];
     if (value === undefined) continue;
-    res.setHeader(name, name === 'link' && clientPath ? rewriteLink(value, clientPath) : value);
+    res.setHeader(name, name === 'link' && clientPath ? rewriteLink(value, clientPath, upstream.url) : value);
   }
 }
 
@@ -53,9 +53,26 @@ export async function relay(upstream: UpstreamResponse, res: Response, options: 
 /**
  * A `Link: </v2/…?last=x>; rel="next"` from the upstream is relative to the
  * registry; a client following it through the mirror must keep the way it
- * named the registry (its `ns`, or the registry in the path).
+ * named the registry (its `ns`, or the registry in the path). Some registries
+ * (Quay) write the target as an absolute URL on their own origin (RFC 8288
+ * allows either): it is made a mirror path too, or the client's next page
+ * would bypass the mirror and go to the upstream itself.
  */
-function rewriteLink(link: string | string[], clientPath: ClientPath): string | string[] {
-  const rewrite = (value: string): string => value.replace(/<(\/v2\/[^>]*)>/g, (_match, path: string) => `<${clientPath(path)}>`);
+function rewriteLink(link: string | string[], clientPath: ClientPath, answeredBy: string): string | string[] {
+  const base = parseUrl(answeredBy) ?? new URL('http://upstream.invalid');
+  const rewrite = (value: string): string =>
+    value.replace(/<([^>]*)>/g, (match, target: string) => {
+      const url = parseUrl(target, base);
+      if (!url || url.origin !== base.origin || !url.pathname.startsWith('/v2/')) return match;
+      return `<${clientPath(`${url.pathname}${url.search}`)}>`;
+    });
   return Array.isArray(link) ? link.map(rewrite) : rewrite(link);
+}
+
+function parseUrl(text: string, base?: URL): URL | undefined {
+  try {
+    return new URL(text, base);
+  } catch {
+    return undefined;
+  }
 }

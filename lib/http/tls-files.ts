@@ -1,3 +1,4 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
@@ -30,12 +31,19 @@ export function tlsFiles(settings: readonly Line[], home: string): TlsFiles | un
 /**
  * Reads the files into a secure context, so a key that does not match its
  * certificate (a renewal caught half-written) fails here, not in a handshake.
+ * The pair is also checked explicitly: OpenSSL keeps an RSA and an EC key in
+ * separate slots, so a key of another type than the certificate loads without
+ * error and every handshake then fails.
  *
  * @throws Error naming the file that cannot be read or used
  */
 export function loadTls(files: TlsFiles): tls.SecureContextOptions {
   const options = { cert: readFileSync(files.cert), key: readFileSync(files.key) };
   tls.createSecureContext(options);
+  // The first certificate of the file is the server's own (RFC 8446 §4.4.2: the sender's certificate comes first).
+  if (!new X509Certificate(options.cert).checkPrivateKey(createPrivateKey(options.key))) {
+    throw new Error(`the key in ${files.key} does not belong to the certificate in ${files.cert}`);
+  }
   return options;
 }
 

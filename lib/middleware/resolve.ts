@@ -1,6 +1,6 @@
 import { mirrorContext, type MirrorContext } from './context';
 import { type ResolvedManifest } from '../oci/resolved-manifest';
-import { ManifestCache, type ManifestRequest } from '../cache/manifest-cache';
+import { ManifestCache, STALE_HEADER, type ManifestRequest } from '../cache/manifest-cache';
 import { UpstreamError } from '../errors';
 import { relay } from '../http/relay';
 import { clientPath } from '../upstream/select';
@@ -59,7 +59,9 @@ export const resolvePlugin: PluginDefinition = {
       }
       if (!isUpstreamResponse(answer)) {
         ctx.manifest = answer;
-        if (asked) await manifests.remember(asked, answer);
+        // A stale resolution (the HEAD was rate limited) is served, not recorded:
+        // recording it would make the tag fresh again without the upstream saying so.
+        if (asked && answer.headers[STALE_HEADER] === undefined) await manifests.remember(asked, answer);
         return next();
       }
       const upstream = answer;
