@@ -7,6 +7,8 @@ import type { ErrorRequestHandler } from 'express';
  */
 export type OciErrorCode =
   | 'BLOB_UNKNOWN'
+  | 'BLOB_UPLOAD_INVALID'
+  | 'BLOB_UPLOAD_UNKNOWN'
   | 'DIGEST_INVALID'
   | 'MANIFEST_UNKNOWN'
   | 'MANIFEST_INVALID'

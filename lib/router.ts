@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { MirrorContext } from './middleware/context';
-import type { RouteKind } from './oci/routes';
+import { isWrite, type RouteKind } from './oci/routes';
 import { MirrorError } from './errors';
 import { answerManifest } from './middleware/answer';
 import type { PluginDefinition, PluginDeps } from './middleware/plugin';
 import { assertDigest, assertName, assertReference } from './oci/reference';
+import { checkUpload } from './middleware/upload-params';
 import { Header } from './oci/mediatypes';
 import type { ProxySpec, RouteSpec } from './runmd/config';
 import { UpstreamClient } from './upstream/client';
@@ -17,15 +18,20 @@ import type { UpstreamSet } from './upstream/upstream';
  * `a/b/c` route correctly; the reference is always one segment. Each route
  * is also served under `/<registry>` (request shape 3, lib/upstream/select.ts).
  */
-const ROUTE_PATHS: Readonly<Record<RouteKind, string>> = {
+const ROUTE_PATHS: Readonly<Record<RouteKind, string | string[]>> = {
   manifests: '/v2/*name/manifests/:reference',
   blobs: '/v2/*name/blobs/:reference',
   tags: '/v2/*name/tags/list',
   referrers: '/v2/*name/referrers/:reference',
+  // Mounted before blobs, whose `:reference` would take `uploads` (a trailing slash is optional).
+  uploads: ['/v2/*name/blobs/uploads/', '/v2/*name/blobs/uploads/:reference'],
 };
 
-/** A path and the same path under a `/<registry>` prefix; the plain form is tried first. */
-const withPrefix = (path: string): string[] => [path, `/:registry${path}`];
+/** Paths and the same paths under a `/<registry>` prefix; the plain forms are tried first. */
+const withPrefix = (paths: string | string[]): string[] => {
+  const plain = Array.isArray(paths) ? paths : [paths];
+  return [...plain, ...plain.map((path) => `/:registry${path}`)];
+};
 
 /**
  * Compiles a `.proxy` into an Express router: `/v2/` answers the API version
@@ -37,18 +43,19 @@ export function buildProxyRouter(proxy: ProxySpec, plugins: ReadonlyMap<string, 
   const ping = apiVersion(deps.upstreams);
   router.get([...withPrefix('/v2'), ...withPrefix('/v2/')], ping);
   router.head([...withPrefix('/v2'), ...withPrefix('/v2/')], ping);
-  for (const route of proxy.routes) {
+  const takesPushes = proxy.routes.some((r) => r.kind === 'uploads');
+  if (!takesPushes) router.all(withPrefix(ROUTE_PATHS.uploads), refuseUploads);
+  for (const route of [...proxy.routes].sort((a, b) => Number(b.kind === 'uploads') - Number(a.kind === 'uploads'))) {
     const stack = route.plugins.map((call) => {
       const plugin = plugins.get(call.name);
       if (!plugin) throw new Error(`plugin ${call.name} is not in the catalog`);
       return plugin.create(call, deps);
     });
+    // A write stops at `.push` (the compiler puts only credential plugins before it).
+    const writeStack = stack.slice(0, route.plugins.findIndex((call) => plugins.get(call.name)?.writes === 'answers') + 1);
     const answer = route.kind === 'manifests' ? [answerManifest] : [];
-    router
-      .route(withPrefix(ROUTE_PATHS[route.kind]))
-      .all(allowMethods(route), bindContext(route.kind, deps, clients))
-      .get(...stack, ...answer)
-      .head(...stack, ...answer);
+    const mounted = router.route(withPrefix(ROUTE_PATHS[route.kind])).all(allowMethods(route), bindContext(route.kind, deps, clients, takesPushes));
+    for (const method of route.methods) mounted[method](...(isWrite(route.kind, method) ? writeStack : [...stack, ...answer]));
   }
   router.use(withPrefix('/v2'), (req, _res) => {
     registryHints(req, deps.upstreams);
@@ -66,6 +73,11 @@ function apiVersion(upstreams: UpstreamSet): RequestHandler {
   };
 }
 
+/** Without a `.uploads` route, an upload is a method the mirror does not allow anywhere (RFC 9110: an empty `Allow`). */
+const refuseUploads: RequestHandler = () => {
+  throw new MirrorError(405, 'UNSUPPORTED', 'this mirror takes no uploads (its .proxy has no .uploads route)', { headers: { Allow: '' } });
+};
+
 /** Methods not listed on the route answer 405 (Express would otherwise serve HEAD with the GET stack). */
 function allowMethods(route: RouteSpec): RequestHandler {
   const allowed = route.methods.map((m) => m.toUpperCase());
@@ -79,7 +91,7 @@ function allowMethods(route: RouteSpec): RequestHandler {
  * Validates the path and `ns`, then creates the request's context. Runs
  * before any plugin, so nothing invalid or undeclared reaches an upstream.
  */
-function bindContext(kind: RouteKind, deps: PluginDeps, clients: ReadonlyMap<string, UpstreamClient>): RequestHandler {
+function bindContext(kind: RouteKind, deps: PluginDeps, clients: ReadonlyMap<string, UpstreamClient>, takesPushes: boolean): RequestHandler {
   return (req, res, next) => {
     const selection = selectUpstream(deps.upstreams, { ...registryHints(req, deps.upstreams), name: nameOf(req) });
     const { upstream, repository } = selection;
@@ -87,9 +99,10 @@ function bindContext(kind: RouteKind, deps: PluginDeps, clients: ReadonlyMap<str
     assertName(repository);
     const client = clients.get(upstream.host);
     if (!client) throw new MirrorError(404, 'NAME_UNKNOWN', 'this mirror does not serve that registry', { detail: { ns: upstream.host } });
-    const reference = kind === 'tags' ? undefined : (req.params.reference as string);
+    const reference = req.params.reference as string | undefined;
     let referenceKind: MirrorContext['referenceKind'];
-    if (reference !== undefined) {
+    if (kind === 'uploads') checkUpload(req, reference);
+    else if (reference !== undefined) {
       if (kind === 'manifests') referenceKind = assertReference(reference);
       else (assertDigest(reference), (referenceKind = 'digest'));
     }
@@ -107,6 +120,7 @@ function bindContext(kind: RouteKind, deps: PluginDeps, clients: ReadonlyMap<str
       repository,
       reference,
       referenceKind,
+      headFromUpstream: takesPushes && req.method === 'HEAD',
       signal: controller.signal,
     };
     next();

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Credentials } from './credentials';
 import { MirrorError, UpstreamError } from '../errors';
 import { Header } from '../oci/mediatypes';
-import type { Authorizer, UpstreamRequest, UpstreamResponse } from '../upstream/exchange';
+import type { AuthorizedRequest, Authorizer, UpstreamResponse } from '../upstream/exchange';
 import type { Upstream } from '../upstream/upstream';
 import { parseChallenges, type Challenge } from './challenge';
 import { normalizeScopes, repositoryScope } from './scope';
@@ -34,18 +34,18 @@ type Sent = { kind: 'none' } | { kind: 'basic' } | { kind: 'bearer'; key: TokenK
  * request is retried once with a fresh one.
  */
 export class RegistryAuthorizer implements Authorizer {
-  private readonly sent = new WeakMap<UpstreamRequest, Sent>();
+  private readonly sent = new WeakMap<AuthorizedRequest, Sent>();
 
   constructor(private readonly options: AuthorizerOptions) {}
 
-  async authorize(request: UpstreamRequest): Promise<string | undefined> {
+  async authorize(request: AuthorizedRequest): Promise<string | undefined> {
     const challenge = this.options.challenges.get(this.options.upstream.host);
-    const authorization = challenge && (await this.answer(challenge));
+    const authorization = challenge && (await this.answer(challenge, request));
     this.sent.set(request, authorization?.sent ?? { kind: 'none' });
     return authorization?.header;
   }
 
-  async onUnauthorized(request: UpstreamRequest, response: UpstreamResponse): Promise<boolean> {
+  async onUnauthorized(request: AuthorizedRequest, response: UpstreamResponse): Promise<boolean> {
     const challenge = this.readChallenge(response);
     if (!challenge) return false;
     this.options.challenges.set(this.options.upstream.host, challenge);
@@ -56,24 +56,24 @@ export class RegistryAuthorizer implements Authorizer {
     return !(sent.kind === 'basic' && challenge.scheme === 'basic');
   }
 
-  private async answer(challenge: Challenge): Promise<{ header: string; sent: Sent } | undefined> {
+  private async answer(challenge: Challenge, request: AuthorizedRequest): Promise<{ header: string; sent: Sent } | undefined> {
     const credentials = this.options.credentials;
     if (challenge.scheme === 'basic') {
       const secret = credentials?.password ?? credentials?.refreshToken;
       if (!credentials || secret === undefined) return undefined;
       return { header: `Basic ${Buffer.from(`${credentials.username ?? ''}:${secret}`).toString('base64')}`, sent: { kind: 'basic' } };
     }
-    const key = this.tokenKey(challenge);
+    const key = this.tokenKey(challenge, request.scopes);
     // The fetch is shared by every request waiting on this key (single-flight): it must not
     // carry one client's signal, or that client leaving fails them all. The token client's
     // own timeout bounds it.
-    const token = await this.options.tokens.get(key, () => this.fetchToken(key));
+    const token = await this.options.tokens.get(key, () => this.fetchToken(key), { write: request.write });
     return { header: `Bearer ${token}`, sent: { kind: 'bearer', key, token } };
   }
 
-  private tokenKey(challenge: Challenge): TokenKey {
+  private tokenKey(challenge: Challenge, scopes?: readonly string[]): TokenKey {
     const realm = challenge.params.realm ?? '';
-    const scope = normalizeScopes([repositoryScope(this.options.repository)]).join(' ');
+    const scope = normalizeScopes(scopes ?? [repositoryScope(this.options.repository)]).join(' ');
     return { realm, service: challenge.params.service ?? '', scope, identity: credentialIdentity(this.options.credentials) };
   }
 

@@ -14,6 +14,20 @@ export function repositoryScope(repository: string, actions: readonly string[] =
   return formatScope({ type: 'repository', name: repository, actions: [...actions] });
 }
 
+/**
+ * The scopes a write needs, as Distribution checks them (registry/handlers
+ * `appendAccessRecords`): `pull,push` for POST, PUT and PATCH (and the status
+ * GET of an upload), `delete` for DELETE, and for a cross-repository mount
+ * also `pull` on the repository the blob comes from, without which the
+ * registry answers 401.
+ */
+export function writeScopes(method: string, repository: string, mountFrom?: string): string[] {
+  if (method.toUpperCase() === 'DELETE') return [repositoryScope(repository, ['delete'])];
+  const scopes = [repositoryScope(repository, ['pull', 'push'])];
+  if (mountFrom !== undefined) scopes.push(repositoryScope(mountFrom, ['pull']));
+  return scopes;
+}
+
 export function formatScope(scope: Scope): string {
   return `${scope.type}:${scope.name}:${scope.actions.join(',')}`;
 }

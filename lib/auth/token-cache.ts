@@ -22,12 +22,26 @@ interface Entry {
   token: string;
   expiresAt: number;
   refreshAt: number;
+  /** Before this, the token may start a write (see {@link WRITE_MARGIN_MS}). */
+  writeUntil: number;
+}
+
+/** Options of one {@link TokenCache.get}. */
+export interface TokenUse {
+  /**
+   * The token starts a write, whose body cannot be replayed after a 401: it
+   * gets a token with at least half its lifetime (at most a minute) left, so a
+   * chunked upload's next PATCH does not go out with one about to expire.
+   */
+  write?: boolean;
 }
 
 /** The token spec's default lifetime when `expires_in` is absent (docs/spec/auth/token.md). */
 export const DEFAULT_TOKEN_SECONDS = 60;
 /** Refresh this early (at most), so a token does not expire between the cache and the registry. */
 const MAX_REFRESH_MARGIN_MS = 30_000;
+/** A write wants at least this much of a token's life left (or half of it, for short-lived tokens). */
+const WRITE_MARGIN_MS = 60_000;
 /** Past this many entries, expired ones are dropped on insert. */
 const PRUNE_THRESHOLD = 1_000;
 
@@ -44,10 +58,10 @@ export class TokenCache {
   constructor(private readonly clock: Clock) {}
 
   /** A valid token for `key`, fetched with `fetch` when none is cached (single-flight). */
-  async get(key: TokenKey, fetch: () => Promise<IssuedToken>): Promise<string> {
+  async get(key: TokenKey, fetch: () => Promise<IssuedToken>, use: TokenUse = {}): Promise<string> {
     const id = keyId(key);
     const entry = this.entries.get(id);
-    if (entry && this.clock.now() < entry.refreshAt) return entry.token;
+    if (entry && this.clock.now() < (use.write ? entry.writeUntil : entry.refreshAt)) return entry.token;
     const inFlight = this.pending.get(id);
     if (inFlight) return inFlight;
     const request = fetch()
@@ -85,7 +99,8 @@ export class TokenCache {
     const expiresAt = issued.expiresIn !== undefined ? now + issued.expiresIn * 1000 : (jwtExpiry(issued.token) ?? now + DEFAULT_TOKEN_SECONDS * 1000);
     const margin = Math.min(MAX_REFRESH_MARGIN_MS, Math.max(0, expiresAt - now) / 10);
     if (this.entries.size >= PRUNE_THRESHOLD) this.prune(now);
-    this.entries.set(id, { token: issued.token, expiresAt, refreshAt: expiresAt - margin });
+    const writeMargin = Math.min(WRITE_MARGIN_MS, Math.max(0, expiresAt - now) / 2);
+    this.entries.set(id, { token: issued.token, expiresAt, refreshAt: expiresAt - margin, writeUntil: expiresAt - writeMargin });
     return issued.token;
   }
 

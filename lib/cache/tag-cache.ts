@@ -34,6 +34,25 @@ export class TagCache {
     return { entry, fresh: this.clock.now() - entry.storedAt < this.ttlMs };
   }
 
+  /**
+   * Drops every resolution of a tag, whatever `Accept` it was asked with: the
+   * tag was pushed or deleted through the mirror, so the next pull must ask.
+   */
+  forgetTag(host: string, repository: string, tag: string): void {
+    const prefix = TagCache.key(host, repository, tag, '');
+    for (const key of [...this.entries.keys()]) {
+      if (key.startsWith(prefix)) this.entries.delete(key);
+    }
+  }
+
+  /** Drops the tags of `repository` that resolved to `digest` (the manifest was deleted through the mirror). */
+  forgetDigest(host: string, repository: string, digest: string): void {
+    const prefix = `${host}\u0000${repository}\u0000`;
+    for (const [key, entry] of [...this.entries]) {
+      if (key.startsWith(prefix) && entry.digest === digest) this.entries.delete(key);
+    }
+  }
+
   set(key: string, value: Omit<TagEntry, 'storedAt'>): void {
     this.entries.delete(key);
     this.entries.set(key, { ...value, storedAt: this.clock.now() });

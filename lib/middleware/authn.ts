@@ -16,7 +16,8 @@ const MODES = ['oauth2'];
 export const authnPlugin: PluginDefinition = {
   name: 'authn',
   summary: 'authenticate upstream requests (Bearer token flow or Basic) with the .login credentials',
-  routes: ['manifests', 'blobs', 'tags', 'referrers'],
+  routes: ['manifests', 'blobs', 'tags', 'referrers', 'uploads'],
+  writes: 'prepares',
   create(call, deps) {
     if (!MODES.includes(call.input.trim())) {
       throw new RunmdError(call.inputPos, `.authn supports ${MODES.map((m) => `"${m}"`).join(', ')}, found "${call.input}"`);

@@ -31,6 +31,13 @@ export interface MirrorContext {
   manifest?: ResolvedManifest;
   /** Where `.discover` looks for referrers; `.teleport` uses it. */
   discovery?: ReferrersLookup;
+  /**
+   * A HEAD the upstream must answer, not the cache: on a route that takes
+   * pushes it asks whether the content is in this repository (a pusher's
+   * existence check), which only the registry knows; the cache is by digest
+   * across repositories. Set by `.push`.
+   */
+  headFromUpstream?: boolean;
   /** Aborted when the client goes away before the answer is complete. */
   signal: AbortSignal;
 }

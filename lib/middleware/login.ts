@@ -14,7 +14,8 @@ import type { PluginDefinition } from './plugin';
 export const loginPlugin: PluginDefinition = {
   name: 'login',
   summary: 'load the registry credentials (credential file, Docker config, or environment variables)',
-  routes: ['manifests', 'blobs', 'tags', 'referrers'],
+  routes: ['manifests', 'blobs', 'tags', 'referrers', 'uploads'],
+  writes: 'prepares',
   create(call, deps) {
     const source = checkedSource(call.input, call.inputPos, deps.upstreams.all.length);
     const { credentials } = deps.services.auth;

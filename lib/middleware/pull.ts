@@ -36,7 +36,7 @@ export const pullPlugin: PluginDefinition = {
       const key = ctx.route === 'blobs' && ctx.reference ? cacheKey(ctx.reference) : undefined;
       const content = cache.content;
       if (!content || !key) return passThrough(req, res, ctx, ctx.route === 'blobs' ? limiter : undefined, metrics);
-      if (req.method === 'HEAD') return headBlob(req, res, ctx, content, key);
+      if (req.method === 'HEAD') return ctx.headFromUpstream ? passThrough(req, res, ctx) : headBlob(req, res, ctx, content, key);
       await getBlob(req, res, ctx, { content, key, limiter, metrics });
     };
   },

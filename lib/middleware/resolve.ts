@@ -40,7 +40,7 @@ export const resolvePlugin: PluginDefinition = {
       const produced = ctx.referenceKind === 'digest' ? deps.services.teleport.produced.get(ctx.upstream.host, ctx.repository, ctx.reference ?? '') : undefined;
       const accept = mergeAccept(req.get('accept'), extraTypes);
       const asked = produced ? undefined : manifestRequest(ctx, accept, head);
-      const cached = asked && (await manifests.fresh(asked));
+      const cached = asked && !(head && ctx.headFromUpstream) && (await manifests.fresh(asked));
       if (cached) {
         ctx.manifest = cached;
         return next();

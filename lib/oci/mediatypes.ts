@@ -22,6 +22,12 @@ export const Header = {
   apiVersion: 'docker-distribution-api-version',
   wwwAuthenticate: 'www-authenticate',
   requestId: 'x-request-id',
+  /** The upload session of a blob upload answer (distribution-spec, "Pushing blobs"). */
+  uploadUuid: 'docker-upload-uuid',
+  /** A manifest PUT with `subject` names it here when the registry serves the referrers API. */
+  subject: 'oci-subject',
+  /** The smallest chunk a registry takes in a chunked upload. */
+  chunkMinLength: 'oci-chunk-min-length',
 } as const;
 
 /** True for the media types of an image index / manifest list. */

@@ -61,6 +61,19 @@ export function assertReference(reference: string): 'tag' | 'digest' {
   return 'tag';
 }
 
+/**
+ * An upload session id, as the registry chose it in its `Location`
+ * (Distribution: a UUID; the spec leaves it opaque). One path segment of
+ * unreserved characters, so it cannot steer the path forwarded upstream.
+ */
+const UPLOAD_ID = /^[A-Za-z0-9._~=+-]{1,512}$/;
+
+export function assertUploadId(id: string): void {
+  if (!UPLOAD_ID.test(id) || id === '.' || id === '..') {
+    throw new MirrorError(404, 'BLOB_UPLOAD_UNKNOWN', 'invalid upload id', { detail: { upload: truncate(id) } });
+  }
+}
+
 /** Client input echoed in an error stays short. */
 function truncate(value: string): string {
   return value.length > 300 ? `${value.slice(0, 300)}…` : value;

@@ -12,6 +12,12 @@ export interface PluginSignature {
   producesManifest?: boolean;
   /** Plugins that must appear before this one in the same route. */
   requires?: readonly string[];
+  /**
+   * What the plugin does for write methods: `answers` them (`.push`, which
+   * passes reads on), or `prepares` them (credentials, run before `.push`).
+   * Plugins without it serve reads only and may not precede `.push`.
+   */
+  writes?: 'answers' | 'prepares';
 }
 
 /** What the compiler knows about a `.runtime` step. */
@@ -35,10 +41,14 @@ export interface Catalog {
   proxySettings: readonly string[];
 }
 
-/** The routes a `.proxy` can mount and the methods each supports (OCI distribution-spec, pull endpoints). */
+/** The routes a `.proxy` can mount and the methods each supports (OCI distribution-spec, pull, push and delete endpoints). */
 export const ROUTE_METHODS: Readonly<Record<RouteKind, readonly RouteMethod[]>> = {
-  manifests: ['head', 'get'],
-  blobs: ['head', 'get'],
+  manifests: ['head', 'get', 'put', 'delete'],
+  blobs: ['head', 'get', 'delete'],
   tags: ['get'],
   referrers: ['get'],
+  uploads: ['post', 'patch', 'put', 'get', 'delete'],
 };
+
+/** Methods that read; every other method a route lists is a write, answered by `.push`. */
+export const READ_METHODS: readonly RouteMethod[] = ['get', 'head'];

@@ -1,6 +1,6 @@
 import type { Line, RootAttribute } from './ast';
 import type { Catalog } from './catalog';
-import { ROUTE_METHODS } from './catalog';
+import { READ_METHODS, ROUTE_METHODS } from './catalog';
 import type { PluginCall, ProxySpec, RouteMethod, RouteSpec } from './config';
 import type { RouteKind } from '../oci/routes';
 import { RunmdError } from './errors';
@@ -14,7 +14,7 @@ function isRouteKind(name: string): name is RouteKind {
 
 /**
  * Compiles `+ .proxy <address>`: settings lines first, then route lines
- * (`.manifests`, `.blobs`, `.tags`, `.referrers`), each followed by its plugin
+ * (`.manifests`, `.blobs`, `.tags`, `.referrers`, `.uploads`), each followed by its plugin
  * lines. Indentation is cosmetic: a plugin line belongs to the route above it.
  */
 export function compileProxy(root: RootAttribute, catalog: Catalog): ProxySpec {
@@ -34,6 +34,18 @@ export function compileProxy(root: RootAttribute, catalog: Catalog): ProxySpec {
   }
   for (const route of routes) checkStack(route, catalog);
   return { address: root.input, settings, routes, pos: root.pos };
+}
+
+/**
+ * Why `proxy` cannot take a push (containerd's: blob uploads, then the
+ * manifest PUT), or undefined when it can.
+ */
+export function missingPushRoutes(proxy: ProxySpec | undefined): string | undefined {
+  if (!proxy) return 'the document has no .proxy';
+  const manifests = proxy.routes.find((r) => r.kind === 'manifests');
+  if (!proxy.routes.some((r) => r.kind === 'uploads')) return 'the .proxy has no ".uploads" route';
+  if (!manifests?.methods.includes('put')) return '".manifests" does not list put';
+  return undefined;
 }
 
 function parseMethods(line: Line): RouteMethod[] {
@@ -72,7 +84,7 @@ function checkPlugin(line: Line, route: RouteSpec, catalog: Catalog): PluginCall
 }
 
 function checkStack(route: RouteSpec, catalog: Catalog): void {
-  if (route.plugins.length === 0) throw new RunmdError(route.pos, `route ".${route.kind}" has no plugins (e.g. ":   .${route.kind === 'manifests' ? 'resolve' : 'pull'}")`);
+  if (route.plugins.length === 0) throw new RunmdError(route.pos, `route ".${route.kind}" has no plugins (e.g. ":   .${defaultAnswer(route.kind)}")`);
   let answered = false;
   const seen: string[] = [];
   for (const call of route.plugins) {
@@ -84,9 +96,40 @@ function checkStack(route: RouteSpec, catalog: Catalog): void {
     answered = signature?.terminal === true;
     seen.push(call.name);
   }
+  checkWrites(route, catalog);
+  const reads = route.kind !== 'uploads' && route.methods.some((m) => READ_METHODS.includes(m));
   const answers = route.plugins.some((c) => {
     const s = catalog.plugins.get(c.name);
     return s?.terminal === true || s?.producesManifest === true;
   });
-  if (!answers) throw new RunmdError(route.pos, `route ".${route.kind}" has no plugin that answers (add ".${route.kind === 'manifests' ? 'resolve' : 'pull'}")`);
+  if (reads && !answers) throw new RunmdError(route.pos, `route ".${route.kind}" has no plugin that answers (add ".${defaultAnswer(route.kind)}")`);
+}
+
+/**
+ * Write methods need the plugin that answers them (`.push`), and `.push`
+ * needs write methods to answer. Only plugins that prepare a write
+ * (credentials) may run before it, and all of them must: a write stops at
+ * `.push`, so `.resolve` before it would answer a PUT with a read, and
+ * `.login` after it would leave the write without credentials.
+ */
+function checkWrites(route: RouteSpec, catalog: Catalog): void {
+  const writes = route.methods.filter((m) => route.kind === 'uploads' || !READ_METHODS.includes(m));
+  const at = route.plugins.findIndex((c) => catalog.plugins.get(c.name)?.writes === 'answers');
+  const push = route.plugins[at];
+  if (!push) {
+    if (writes.length > 0) throw new RunmdError(route.pos, `route ".${route.kind}" lists ${writes.join(', ')} but has no ".push" to answer them`);
+    return;
+  }
+  if (writes.length === 0) {
+    throw new RunmdError(push.pos, `".${push.name}" on ".${route.kind}", which lists only read methods (${route.methods.join(', ')}): add the write methods it should answer or remove it`);
+  }
+  route.plugins.forEach((call, i) => {
+    const role = catalog.plugins.get(call.name)?.writes;
+    if (i < at && role !== 'prepares') throw new RunmdError(call.pos, `plugin ".${call.name}" serves reads only: put it after ".${push.name}"`);
+    if (i > at && role === 'prepares') throw new RunmdError(call.pos, `plugin ".${call.name}" must come before ".${push.name}": writes stop there`);
+  });
+}
+
+function defaultAnswer(kind: RouteKind): string {
+  return kind === 'manifests' ? 'resolve' : kind === 'uploads' ? 'push' : 'pull';
 }

@@ -1,7 +1,7 @@
 import type { Block, Line, RootAttribute, RunmdDocument, SourcePos, TypedValue } from './ast';
 import type { Catalog } from './catalog';
 import type { EngineSpec, EventSpec, MirrorConfig, MirrorSpec, ProxySpec, StepSpec } from './config';
-import { compileProxy } from './compile-proxy';
+import { compileProxy, missingPushRoutes } from './compile-proxy';
 import { RunmdError } from './errors';
 import { suggest } from './suggest';
 import { parseRegistryAddress } from '../oci/registry-address';
@@ -36,7 +36,44 @@ export function compileRunmd(doc: RunmdDocument, catalog: Catalog): MirrorConfig
   }
   const config: MirrorConfig = { file: doc.file, engine: engine ?? implicitEngine(events), events, mirrors: compileMirrors(events), proxy };
   checkEngineEvents(config);
+  checkPushHosts(config);
   return config;
+}
+
+/**
+ * `.host …, push` points containerd's uploads at that host (containerd uses
+ * the first host with `push`, with no fallback). When the host is this
+ * document's `.proxy`, it must answer them, or every push ends in a 405.
+ */
+function checkPushHosts(config: MirrorConfig): void {
+  const proxy = config.proxy;
+  if (!proxy) return;
+  const missing = missingPushRoutes(proxy);
+  if (!missing) return;
+  for (const line of config.mirrors.flatMap((m) => m.properties)) {
+    if (line.name !== 'host' || line.key !== undefined) continue;
+    const [address = '', ...capabilities] = line.input.split(',').map((w) => w.trim().toLowerCase());
+    if (capabilities.includes('push') && sameListener(address, proxy.address)) {
+      throw new RunmdError(line.inputPos, `"push" sends containerd's uploads to the mirror, but ${missing}`);
+    }
+  }
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** True when a `.host` address names the `.proxy` listener (loopback names are one host). */
+function sameListener(hostAddress: string, proxyAddress: string): boolean {
+  const parse = (text: string): URL | undefined => {
+    try {
+      return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`);
+    } catch {
+      return undefined;
+    }
+  };
+  const host = parse(hostAddress);
+  const proxy = parse(proxyAddress);
+  if (!host || !proxy || host.port !== proxy.port) return false;
+  return host.hostname === proxy.hostname || (LOOPBACK.has(host.hostname) && LOOPBACK.has(proxy.hostname));
 }
 
 function compileEvent(block: Block, steps: StepSpec[]): EventSpec {

@@ -1,8 +1,8 @@
 import type { Line, SourcePos, TypedValue } from './ast';
 import type { RouteKind } from '../oci/routes';
 
-/** HTTP methods a read-only mirror route can serve. */
-export type RouteMethod = 'get' | 'head';
+/** HTTP methods a route can list: reads, and the writes `.push` answers. */
+export type RouteMethod = 'get' | 'head' | 'put' | 'delete' | 'post' | 'patch';
 
 /** One plugin line under a route: `:   .resolve application/…`. */
 export interface PluginCall {

@@ -1,13 +1,27 @@
 import type http from 'node:http';
 import type { Readable } from 'node:stream';
 
-export interface UpstreamRequest {
-  method: 'GET' | 'HEAD';
+/** What an authorizer needs to know of a request to the upstream. */
+export interface AuthorizedRequest {
+  method: string;
   /** Path and query, e.g. `/v2/library/redis/manifests/7`. */
   path: string;
+  /**
+   * Token scopes the request needs (distribution `docs/spec/auth/scope.md`);
+   * default: pull on the request's repository. A push names
+   * `repository:<name>:pull,push`, a mount adds `repository:<from>:pull`.
+   */
+  scopes?: readonly string[];
+  /** A write: it must not start with a token close to expiring (see `TokenCache.get`). */
+  write?: boolean;
   headers?: Readonly<Record<string, string | undefined>>;
   /** Aborts the upstream request, e.g. when the client went away. */
   signal?: AbortSignal;
+}
+
+/** One request the `UpstreamClient` sends: reads only, so it may be retried. */
+export interface UpstreamRequest extends AuthorizedRequest {
+  method: 'GET' | 'HEAD';
 }
 
 export interface UpstreamResponse {
@@ -24,7 +38,7 @@ export interface UpstreamResponse {
  */
 export interface Authorizer {
   /** The `Authorization` value for this request to the upstream, if any. */
-  authorize(request: UpstreamRequest): Promise<string | undefined>;
-  /** Sees a 401 from the upstream; answers true when a retry can succeed (a fresh token). */
-  onUnauthorized(request: UpstreamRequest, response: UpstreamResponse): Promise<boolean>;
+  authorize(request: AuthorizedRequest): Promise<string | undefined>;
+  /** Sees a 401 from the upstream (and drops the token it rejected); answers true when a retry can succeed. */
+  onUnauthorized(request: AuthorizedRequest, response: UpstreamResponse): Promise<boolean>;
 }
