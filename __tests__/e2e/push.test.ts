@@ -43,6 +43,7 @@ describe('skopeo pushing through the mirror to a registry only the mirror can wr
     expect(await skopeoDigest(direct('pushed/large'), [DIRECT_CREDS])).toBe(large.descriptor.digest);
     expect(await skopeoDigest(viaMirror('pushed/large'))).toBe(large.descriptor.digest);
     expect(layer.size).toBeGreaterThan(LARGE_MIB * 1024 * 1024);
+    // Measured at about 130 MiB (a Node process idles near 70 MiB); push-faults.test.ts shows the client held back by a slow registry.
     expect(setup.mirror.peakRss()).toBeLessThan(RSS_BOUND);
   });
 });

@@ -46,11 +46,12 @@ export class RegistryAuthorizer implements Authorizer {
   }
 
   async onUnauthorized(request: AuthorizedRequest, response: UpstreamResponse): Promise<boolean> {
+    // The registry rejected this token, with or without telling how to get another.
+    const sent = this.sent.get(request) ?? { kind: 'none' };
+    if (sent.kind === 'bearer') this.options.tokens.invalidate(sent.key, sent.token);
     const challenge = this.readChallenge(response);
     if (!challenge) return false;
     this.options.challenges.set(this.options.upstream.host, challenge);
-    const sent = this.sent.get(request) ?? { kind: 'none' };
-    if (sent.kind === 'bearer') this.options.tokens.invalidate(sent.key, sent.token);
     if (challenge.scheme === 'basic' && !this.options.credentials) return false;
     // Retry unless Basic credentials were sent to a Basic challenge: sending them again cannot help.
     return !(sent.kind === 'basic' && challenge.scheme === 'basic');
