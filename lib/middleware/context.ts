@@ -32,10 +32,10 @@ export interface MirrorContext {
   /** Where `.discover` looks for referrers; `.teleport` uses it. */
   discovery?: ReferrersLookup;
   /**
-   * A HEAD the upstream must answer, not the cache: on a route that takes
-   * pushes it asks whether the content is in this repository (a pusher's
-   * existence check), which only the registry knows; the cache is by digest
-   * across repositories. Set by `.push`.
+   * A HEAD the upstream must answer, not the cache: when the mirror takes
+   * pushes, a HEAD asks whether the content is in this repository (a
+   * pusher's existence check before each upload), which only the registry
+   * knows; the cache is by digest across repositories. Set by the router.
    */
   headFromUpstream?: boolean;
   /** Aborted when the client goes away before the answer is complete. */

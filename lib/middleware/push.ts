@@ -33,10 +33,7 @@ export const pushPlugin: PluginDefinition = {
     const tags = deps.services.cache.tags;
     return async (req, res, next) => {
       const ctx = mirrorContext(res);
-      if (!isWrite(ctx.route, req.method)) {
-        if (req.method === 'HEAD') ctx.headFromUpstream = true;
-        return next();
-      }
+      if (!isWrite(ctx.route, req.method)) return next();
       const proxy = proxies.get(ctx.upstream.host);
       if (!proxy) throw new Error(`no write proxy for ${ctx.upstream.host}`);
       const manifest = ctx.route === 'manifests' && req.method === 'PUT';
