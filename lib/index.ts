@@ -10,7 +10,7 @@ export { RunmdError } from './runmd/errors';
 export type * from './runmd/ast';
 export type * from './runmd/config';
 export { defaultCatalog } from './catalog';
-export { PLUGINS, pullPlugin, resolvePlugin } from './middleware';
+export { PLUGINS, pullPlugin, pushPlugin, resolvePlugin } from './middleware';
 export type { PluginDefinition, PluginDeps } from './middleware';
 export { systemClock, type Clock } from './clock';
 export { MirrorError, UpstreamError, type OciErrorCode } from './errors';
