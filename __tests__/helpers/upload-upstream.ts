@@ -18,7 +18,8 @@ export const OPAQUE_STATE = '_state=abc%2Bdef%3D%3D&x=1+2';
  * auth with a token endpoint on the same server; repositories under
  * `absolute/` answer with an absolute `Location`, under `relative/` with a
  * relative one, under `offsite/` with one on another host, under `expired/`
- * a PATCH answers 401 (the token was revoked mid-upload), and under `slow/` a
+ * a PATCH answers 401 (the token was revoked mid-upload), under `redirect/`
+ * a POST answers 307 to another host, and under `slow/` a
  * PATCH reads its body at about 2 MB/s.
  */
 export async function startUploadUpstream(): Promise<UploadUpstream> {
@@ -47,6 +48,7 @@ export async function startUploadUpstream(): Promise<UploadUpstream> {
         relative: `/v2/${repo}/blobs/uploads/${UPLOAD}?${OPAQUE_STATE}`,
         offsite: `http://registry.invalid/v2/${repo}/blobs/uploads/${UPLOAD}`,
       };
+      if (family === 'redirect') return void res.writeHead(307, { Location: `http://registry.invalid${url.pathname}`, 'Content-Length': 0 }).end();
       res.writeHead(202, { Location: paths[family ?? ''] ?? paths.relative, 'Docker-Upload-UUID': UPLOAD, Range: '0-0', 'Content-Length': 0 });
       return res.end();
     }

@@ -38,7 +38,7 @@ export const pushPlugin: PluginDefinition = {
       if (!proxy) throw new Error(`no write proxy for ${ctx.upstream.host}`);
       const manifest = ctx.route === 'manifests' && req.method === 'PUT';
       if (manifest) checkManifestLength(req);
-      const path = `${req.path}${rawQueryWithout(req.originalUrl, 'ns')}`;
+      const path = `${upstreamPathOf(ctx)}${rawQueryWithout(req.originalUrl, 'ns')}`;
       const auth: AuthorizedRequest = { method: req.method, path, scopes: writeScopes(req.method, ctx.repository, mountSource(req)), write: true, signal: ctx.signal };
       const headers = await writeHeaders(req, ctx, auth, challengeState);
       const answer = await proxy(req, res, { path, headers, maxBytes: manifest ? MAX_MANIFEST_BYTES : undefined });
@@ -46,6 +46,12 @@ export const pushPlugin: PluginDefinition = {
     };
   },
 };
+
+/** The path on the upstream, from the validated repository and reference (not from how the client addressed the mirror). */
+function upstreamPathOf(ctx: MirrorContext): string {
+  const reference = ctx.reference ?? '';
+  return ctx.route === 'uploads' ? `/v2/${ctx.repository}/blobs/uploads/${reference}` : `/v2/${ctx.repository}/${ctx.route}/${reference}`;
+}
 
 /** The spec asks registries to take manifests of at least 4 MiB; the mirror takes exactly that much. */
 function checkManifestLength(req: Request): void {
