@@ -13,7 +13,7 @@ import { createWriteProxy } from '../upstream/write-proxy';
 import type { PluginDefinition } from './plugin';
 import { mirrorLocation } from './push-location';
 import { writeHeaders } from './push-headers';
-import { mountSource, rawQueryWithout } from './upload-params';
+import { mountSource, upstreamQuery } from './upload-params';
 
 /**
  * `.push`: answers the write methods of its route (blob uploads, manifest
@@ -38,8 +38,9 @@ export const pushPlugin: PluginDefinition = {
       if (!proxy) throw new Error(`no write proxy for ${ctx.upstream.host}`);
       const manifest = ctx.route === 'manifests' && req.method === 'PUT';
       if (manifest) checkManifestLength(req);
-      const path = `${upstreamPathOf(ctx)}${rawQueryWithout(req.originalUrl, 'ns')}`;
-      const auth: AuthorizedRequest = { method: req.method, path, scopes: writeScopes(req.method, ctx.repository, mountSource(req)), write: true, signal: ctx.signal };
+      const from = mountSource(req, ctx.selection);
+      const path = `${upstreamPathOf(ctx)}${upstreamQuery(req.originalUrl, from)}`;
+      const auth: AuthorizedRequest = { method: req.method, path, scopes: writeScopes(req.method, ctx.repository, from), write: true, signal: ctx.signal };
       const headers = await writeHeaders(req, ctx, auth, challengeState);
       const answer = await proxy(req, res, { path, headers, maxBytes: manifest ? MAX_MANIFEST_BYTES : undefined });
       await answerWrite(answer, req, res, ctx, auth, tags);
@@ -74,7 +75,7 @@ async function answerWrite(answer: IncomingMessage, req: Request, res: Response,
     throw new MirrorError(401, 'UNAUTHORIZED', `${ctx.upstream.host} refused the mirror's token for this write; it was dropped, retry the request`);
   }
   const location = answer.headers.location;
-  const rewritten = location === undefined ? undefined : mirrorLocation(location, requestUrl, { base: req.baseUrl, ns: nsOf(req) });
+  const rewritten = location === undefined ? undefined : mirrorLocation(location, requestUrl, req.baseUrl, ctx.selection);
   if (location !== undefined && rewritten === undefined) {
     answer.resume();
     throw new UpstreamError(502, 'UNAVAILABLE', `upstream ${ctx.upstream.host} answered a ${req.method} with a Location off its own API; the mirror forwards writes to the registry only`);
@@ -95,8 +96,4 @@ function forgetTags(req: Request, ctx: MirrorContext, tags: TagCache): void {
   if (ctx.route !== 'manifests' || !ctx.reference) return;
   if (ctx.referenceKind === 'tag') tags.forgetTag(ctx.upstream.host, ctx.repository, ctx.reference);
   else if (req.method === 'DELETE') tags.forgetDigest(ctx.upstream.host, ctx.repository, ctx.reference);
-}
-
-function nsOf(req: Request): string | undefined {
-  return typeof req.query.ns === 'string' ? req.query.ns : undefined;
 }

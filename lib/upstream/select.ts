@@ -91,14 +91,17 @@ export function upstreamRepository(upstream: Upstream, name: string): string {
 
 /**
  * The path a client follows for an upstream path (`/v2/<repo>/tags/list?…`
- * from a `Link: <…>; rel="next"` header), in the shape the client used, so
- * the next page reaches the same registry (distribution-spec, "Listing Tags").
+ * from a `Link: <…>; rel="next"` header, an upload's `Location`), in the
+ * shape the client used, so the next request reaches the same registry
+ * (distribution-spec, "Listing Tags", "Pushing blobs"). The upstream's query
+ * is kept as written (an upload's opaque state), with `ns` appended.
  */
 export function clientPath(selection: Selection, upstreamPath: string): string {
   const url = new URL(upstreamPath, 'http://mirror.invalid');
-  if (selection.ns !== undefined && !url.searchParams.has('ns')) url.searchParams.set('ns', selection.ns);
+  let search = url.search;
+  if (selection.ns !== undefined && !url.searchParams.has('ns')) search = `${search === '' ? '?' : `${search}&`}ns=${encodeURIComponent(selection.ns)}`;
   let pathname = url.pathname;
   if (selection.shape === 'prefix') pathname = `/${selection.segment}${pathname}`;
   else if (selection.shape === 'path') pathname = pathname.replace(/^\/v2\//, `/v2/${selection.segment}/`);
-  return `${pathname}${url.search}`;
+  return `${pathname}${search}`;
 }
