@@ -97,7 +97,8 @@ function refineHost(host: HostEntry, line: Line, plainHttp: ReadonlySet<HostEntr
 /**
  * `.host <address>, <capability>, …`. An address without a scheme is the
  * mirror itself, served over plain HTTP on loopback; no capability means
- * `pull, resolve` (the mirror is read-only, so `push` must be asked for).
+ * `pull, resolve`: `push` must be asked for, and the compiler checks that the
+ * `.proxy` serves pushes when the host is the mirror itself (docs/push.md).
  */
 function parseHostLine(line: Line): HostEntry {
   const [address = '', ...words] = line.input.split(',').map((w) => w.trim());
