@@ -80,6 +80,9 @@ export function runCredentialHelper(helper: string, host: string, env: NodeJS.Pr
         reject(new Error(`${program} get printed something that is not a credential`));
       }
     });
+    // A helper may exit without reading its stdin (it knows the host another way, or failed at once);
+    // the late write then fails with EPIPE. Its exit status and output decide the answer, not the write.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(host);
   });
 }
