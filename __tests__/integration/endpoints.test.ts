@@ -5,7 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
 import request from 'supertest';
+import { formatCredentialFile } from '../../lib/auth/credential-file';
 import { createMirror, type MirrorRouter } from '../../lib/mirror';
+import { waitUntil } from '../harness';
 import { startFakeUpstream, type FakeUpstream } from '../helpers/upstream-server';
 
 const blob = randomBytes(3 * 1024 * 1024);
@@ -13,7 +15,7 @@ const DIGEST = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
 const BLOB_PATH = `/v2/library/app/blobs/${DIGEST}`;
 
 /** How a fake endpoint answers blob requests. */
-type Behaviour = 'serve' | 'cut' | 'corrupt' | 'refuse' | { status: number };
+type Behaviour = 'serve' | 'cut' | 'corrupt' | 'refuse' | 'no-range' | 'basic-auth' | { status: number };
 
 /** A fake registry serving `blob`, with Range, misbehaving as told (faults a real registry cannot show on demand). */
 async function blobServer(): Promise<FakeUpstream & { behaviour: Behaviour }> {
@@ -25,8 +27,12 @@ async function blobServer(): Promise<FakeUpstream & { behaviour: Behaviour }> {
       res.writeHead(b.status, { 'Content-Type': 'application/json' });
       return void res.end('{"errors":[{"code":"UNKNOWN","message":"no","detail":null}]}');
     }
+    if (b === 'basic-auth' && req.headers.authorization !== `Basic ${Buffer.from('tier-user:tier-secret').toString('base64')}`) {
+      return void res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="tier"', 'Content-Type': 'application/json' }).end('{"errors":[]}');
+    }
     if (!req.url?.includes('/blobs/')) return void res.writeHead(404).end();
-    const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+    // 'no-range': a server that ignores Range and always sends the whole blob.
+    const range = b === 'no-range' ? null : /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
     const start = range ? Number(range[1]) : 0;
     const end = range?.[2] ? Number(range[2]) : blob.length - 1;
     let body = blob.subarray(start, end + 1);
@@ -39,7 +45,7 @@ async function blobServer(): Promise<FakeUpstream & { behaviour: Behaviour }> {
   return server as FakeUpstream & { behaviour: Behaviour };
 }
 
-function runmd(origin: string, endpointLines: string, cacheDir?: string): string {
+function runmd(origin: string, endpointLines: string, cacheDir?: string, login = ''): string {
   return [
     '``` start mirror',
     '+ .runtime',
@@ -52,6 +58,7 @@ function runmd(origin: string, endpointLines: string, cacheDir?: string): string
     ': .manifests head, get',
     ':   .resolve',
     ': .blobs head, get',
+    ...(login ? [`:   .login ${login}`, ':   .authn oauth2'] : []),
     ':   .pull',
     '```',
     '',
@@ -99,8 +106,8 @@ describe('endpoints: fetch order and fallback', () => {
     await origin.close();
   });
 
-  const start = async (lines: string, cache = false): Promise<{ app: express.Express; url: string; mirror: MirrorRouter }> => {
-    const mirror = createMirror({ runmd: runmd(origin.url, lines, cache ? path.join(dir, 'cache') : undefined) });
+  const start = async (lines: string, cache = false, login = ''): Promise<{ app: express.Express; url: string; mirror: MirrorRouter }> => {
+    const mirror = createMirror({ runmd: runmd(origin.url, lines, cache ? path.join(dir, 'cache') : undefined, login), home: dir });
     mirrors.push(mirror);
     const app = express().use(mirror);
     const server = http.createServer(app);
@@ -203,9 +210,47 @@ describe('endpoints: fetch order and fallback', () => {
     const metrics = (await request(app).get('/metrics')).text;
     expect(metrics).toContain(`lifec_endpoint_fallbacks_total{registry="${origin.host}",endpoint="${tier.host}",reason="content"} 1`);
     expect(metrics).toContain(`lifec_circuit_state{upstream="${tier.host}"} 2`);
-    // Only the verified bytes were cached.
-    const cached = fs.readdirSync(path.join(dir, 'cache'), { recursive: true }).map(String).filter((f) => f.endsWith(DIGEST.slice(7)));
-    expect(cached.length).toBeGreaterThan(0);
+    // The verified copy is what the cache holds (placed just after the answer): it is served without asking anyone.
+    const cached = (): boolean => fs.readdirSync(path.join(dir, 'cache'), { recursive: true }).map(String).some((f) => f.endsWith(DIGEST.slice(7)));
+    await waitUntil('the blob placed in the cache', cached, 30_000);
+    const asked = tier.requests.length + origin.requests.length;
+    expect((await get(url, BLOB_PATH)).body.equals(blob)).toBe(true);
+    expect(tier.requests.length + origin.requests.length).toBe(asked);
+  });
+
+  it('never stitches a whole answer after the bytes already sent: a resume answered 200 fails the body', async () => {
+    tier.behaviour = 'cut';
+    origin.behaviour = 'no-range';
+    const { url } = await start(`: .endpoint ${tier.url}`);
+    const res = await get(url, BLOB_PATH);
+    expect(res.complete).toBe(false);
+    expect(origin.requests[0]!.headers.range).toBe(`bytes=${1024 * 1024}-${blob.length - 1}`);
+  });
+
+  it('asks an endpoint with its own stored credentials, never the registry\'s', async () => {
+    tier.behaviour = 'basic-auth';
+    fs.mkdirSync(path.join(dir, '.world', tier.host), { recursive: true });
+    fs.writeFileSync(path.join(dir, '.world', tier.host, 'access_token'), formatCredentialFile('tier-user', 'tier-secret'), { mode: 0o600 });
+    fs.mkdirSync(path.join(dir, '.world', origin.host), { recursive: true });
+    fs.writeFileSync(path.join(dir, '.world', origin.host, 'access_token'), formatCredentialFile('registry-user', 'registry-secret'), { mode: 0o600 });
+    const { app } = await start(`: .endpoint ${tier.url}`, false, 'access_token');
+    const res = await request(app).get(BLOB_PATH);
+    expect(res.status).toBe(200);
+    expect(res.headers['lifec-endpoint']).toBe(tier.host);
+    expect(origin.requests).toHaveLength(0);
+    const sent = tier.requests.map((r) => r.headers.authorization).filter((a) => a !== undefined);
+    expect(sent).toEqual([`Basic ${Buffer.from('tier-user:tier-secret').toString('base64')}`]);
+  });
+
+  it('asks an endpoint without stored credentials anonymously, and falls back when it refuses', async () => {
+    tier.behaviour = 'basic-auth';
+    fs.mkdirSync(path.join(dir, '.world', origin.host), { recursive: true });
+    fs.writeFileSync(path.join(dir, '.world', origin.host, 'access_token'), formatCredentialFile('registry-user', 'registry-secret'), { mode: 0o600 });
+    const { app } = await start(`: .endpoint ${tier.url}`, false, 'access_token');
+    const res = await request(app).get(BLOB_PATH);
+    expect(res.status).toBe(200);
+    expect(res.headers['lifec-endpoint']).toBe(origin.host);
+    expect(tier.requests.every((r) => r.headers.authorization === undefined)).toBe(true);
   });
 
   it('counts exchanges per endpoint in lifec_endpoint_requests_total', async () => {
