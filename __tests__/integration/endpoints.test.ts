@@ -30,6 +30,11 @@ async function blobServer(): Promise<FakeUpstream & { behaviour: Behaviour }> {
     if (b === 'basic-auth' && req.headers.authorization !== `Basic ${Buffer.from('tier-user:tier-secret').toString('base64')}`) {
       return void res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="tier"', 'Content-Type': 'application/json' }).end('{"errors":[]}');
     }
+    if (req.url?.includes('/tags/list')) {
+      // A paginated tag list names its next page by the server's own path.
+      const own = new URL(req.url, 'http://x').pathname;
+      return void res.writeHead(200, { 'Content-Type': 'application/json', Link: `<${own}?last=a&n=1>; rel="next"` }).end('{"name":"library/app","tags":["a"]}');
+    }
     if (!req.url?.includes('/blobs/')) return void res.writeHead(404).end();
     // 'no-range': a server that ignores Range and always sends the whole blob.
     const range = b === 'no-range' ? null : /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
@@ -59,6 +64,8 @@ function runmd(origin: string, endpointLines: string, cacheDir?: string, login =
     ':   .resolve',
     ': .blobs head, get',
     ...(login ? [`:   .login ${login}`, ':   .authn oauth2'] : []),
+    ':   .pull',
+    ': .tags get',
     ':   .pull',
     '```',
     '',
@@ -133,6 +140,14 @@ describe('endpoints: fetch order and fallback', () => {
     expect(res.status).toBe(200);
     expect(tier.requests.map((r) => r.url)).toEqual([`/v2/dockerhub-proxy/library/app/blobs/${DIGEST}`]);
     expect(res.headers['lifec-endpoint']).toBe(`${tier.host}/dockerhub-proxy`);
+  });
+
+  it('gives the client tag-list links without the endpoint\'s prefix', async () => {
+    const { app } = await start(`: .endpoint ${tier.url}/hub-proxy`);
+    const res = await request(app).get('/v2/library/app/tags/list?n=1');
+    expect(res.status).toBe(200);
+    expect(tier.requests[0]!.url).toBe('/v2/hub-proxy/library/app/tags/list?n=1');
+    expect(res.headers.link).toMatch(/^<\/v2\/library\/app\/tags\/list\?/);
   });
 
   it.each<[string, Behaviour]>([

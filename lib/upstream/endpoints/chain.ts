@@ -95,7 +95,7 @@ export class EndpointChain implements UpstreamSender, ResumeHops {
    */
   private answer(index: number, request: UpstreamRequest, authorizer: Authorizer | undefined, response: UpstreamResponse): UpstreamResponse {
     const hop = this.hops[index]!;
-    const answered = { ...response, endpoint: hop.name };
+    const answered = { ...response, endpoint: hop.name, headers: withoutPrefix(response.headers, hop.prefix) };
     if (request.method !== 'GET' || (response.status !== 200 && response.status !== 206)) return answered;
     const span = spanOf(response);
     const resumable = span !== undefined && index < this.hops.length - 1 && splitRepositoryPath(request.path)?.tail.startsWith('/blobs/') === true;
@@ -126,6 +126,18 @@ export class EndpointChain implements UpstreamSender, ResumeHops {
     const headers = Object.fromEntries(Object.entries(request.headers ?? {}).filter(([name]) => name.toLowerCase() !== 'authorization'));
     return { ...request, path: endpointPath(request.path, this.upstream.host, hop.prefix), headers };
   }
+}
+
+/**
+ * A prefix endpoint's `Link` (tag list pages, RFC 8288) names its own paths,
+ * `/v2/<prefix>/<repo>/…`; the client follows links through the node mirror,
+ * which knows the repository without the prefix.
+ */
+function withoutPrefix(headers: UpstreamResponse['headers'], prefix: string | undefined): UpstreamResponse['headers'] {
+  const link = headers.link;
+  if (prefix === undefined || link === undefined) return headers;
+  const strip = (value: string): string => value.replaceAll(`</v2/${prefix}/`, '</v2/');
+  return { ...headers, link: Array.isArray(link) ? link.map(strip) : strip(link) };
 }
 
 /** Every endpoint failed without an answer: one 503, so containerd moves to its next host at once. */
