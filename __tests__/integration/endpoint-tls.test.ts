@@ -66,6 +66,14 @@ describe('endpoint TLS: .ca and .client_cert', () => {
     expect(res.headers['lifec-endpoint']).toBe(new URL(url(tier)).host);
   });
 
+  it('trusts a registry\'s own CA with .ca under its .mirror (no endpoints)', async () => {
+    const text = (ca: string): string =>
+      ['``` start mirror', '+ .runtime', `: .mirror ${url(tier)}`, ca, '+ .proxy localhost:0', ': .cache off', ': .retries 0', ': .blobs head, get', ':   .pull', '```', ''].join('\n');
+    expect((await request(express().use(createMirror({ runmd: text('') }))).get(BLOB_PATH)).status).toBe(502);
+    const res = await request(express().use(createMirror({ runmd: text(`: .ca ${certs.ca}`) }))).get(BLOB_PATH);
+    expect(res.status).toBe(404);
+  });
+
   it('presents the client certificate of .client_cert to a tier that requires mutual TLS', async () => {
     const without = express().use(createMirror({ runmd: runmd(`: .endpoint ${url(mtls)}\n: .ca ${certs.ca}`) }));
     expect((await request(without).get(BLOB_PATH)).status).toBe(503);
