@@ -146,7 +146,9 @@ describe('a fleet of node mirrors chained to a shared pull-through tier', () => 
     expect(pulled.verified).toBe(true);
     expect(pulled.blobs.every((b) => b.endpoint === `${harbor.host}/hub-proxy`)).toBe(true);
     const lines = harbor.accessLog();
-    expect(lines).toContain(`GET /v2/hub-proxy/${images.repos.single}/manifests/v1 HTTP/1.1`);
+    // The tag is resolved with a HEAD (the pull-quota rule), then the manifest fetched by digest.
+    expect(lines).toContain(`HEAD /v2/hub-proxy/${images.repos.single}/manifests/v1 HTTP/1.1`);
+    expect(lines).toContain(`GET /v2/hub-proxy/${images.repos.single}/manifests/${pulled.manifestDigest} HTTP/1.1`);
     for (const blob of pulled.blobs) expect(lines).toContain(`GET /v2/hub-proxy/${images.repos.single}/blobs/${blob.digest} HTTP/1.1`);
   });
 
