@@ -82,12 +82,14 @@ export interface MirrorFeatures {
  * token plugins when the build has them. The blob cache is on by default
  * (under the mirror's home), so a fresh home is a cold cache.
  */
-export function mirrorRunmd(upstreamUrl: string, port: number, features: MirrorFeatures, cacheOff = false): string {
+export function mirrorRunmd(upstreamUrl: string, port: number, features: MirrorFeatures, cacheOff = false, mirrorLines: readonly string[] = []): string {
   const auth = features.auth ? [`:   .login env ${USER_VAR} ${PASSWORD_VAR}`, ':   .authn oauth2'] : [];
   return [
     '``` start mirror',
     '+ .runtime',
     `: .mirror ${upstreamUrl}`,
+    // `.endpoint` lines of the fleet phase.
+    ...mirrorLines,
     `+ .proxy 127.0.0.1:${port}`,
     // The pass-through candidate (and LIFEC_BENCH_CACHE=off) measure the plain relay.
     ...(cacheOff || process.env.LIFEC_BENCH_CACHE === 'off' ? [': .cache off'] : []),
@@ -110,11 +112,12 @@ export async function startMirror(
   login?: RegistryLogin,
   extraArgs: string[] = [],
   cacheOff = false,
+  mirrorLines: readonly string[] = [],
 ): Promise<MirrorProcess> {
   fs.mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const configPath = path.join(dir, 'mirror.runmd');
-  fs.writeFileSync(configPath, mirrorRunmd(upstreamUrl, port, features, cacheOff));
+  fs.writeFileSync(configPath, mirrorRunmd(upstreamUrl, port, features, cacheOff, mirrorLines));
   const child: ManagedProcess = startProcess({
     name: 'lifec-mirror',
     command: process.execPath,

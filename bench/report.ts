@@ -43,6 +43,14 @@ export function renderReport(results: BenchResults): string {
       return [p, f(median(runs.filter((r) => r.ok).map((r) => r.seconds))), String(runs.length), String(runs.filter((r) => !r.ok).length)];
     })), '');
   }
+  if (results.fleet.length > 0) {
+    const mb = (n: number | undefined): string => (n === undefined ? '–' : f(n / 1048576, 0));
+    out.push(`### Fleet: N node mirrors pulling the ${mib.toFixed(0)} MiB image at once (processes on one machine)`, '');
+    out.push(table(
+      ['scenario', 'origin MiB', 'origin blob GETs', 'tier MiB', 'wall s', 'p50 s', 'p99 s', 'RSS MB median/max', 'verified'],
+      results.fleet.map((r) => [r.scenario, mb(r.originEgressBytes), String(r.originBlobGets), mb(r.tierEgressBytes), f(r.wallSeconds, 1), f(r.p50Seconds, 1), f(r.p99Seconds, 1), `${f(r.peakRssMedianBytes / 1e6, 0)}/${f(r.peakRssMaxBytes / 1e6, 0)}`, `${r.verified}/${r.nodes}`]),
+    ), '');
+  }
   if (results.targets.length > 0) {
     out.push('### Targets', '');
     out.push(table(['target', 'measured', 'wanted', 'met'], results.targets.map((t) => [t.name, t.measured, t.target, t.met ? 'yes' : '**no**'])), '');

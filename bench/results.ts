@@ -48,6 +48,29 @@ export interface CtrRun {
   ok: boolean;
 }
 
+/** N node mirrors pulling one image at the same moment, in one topology. */
+export interface FleetRun {
+  scenario: string;
+  nodes: number;
+  /** Blob bytes one node pulled (config and layers). */
+  imageBytes: number;
+  /** Bytes the origin registry sent (its access log), and its blob GETs. */
+  originEgressBytes: number;
+  originBlobGets: number;
+  /** Bytes the shared tier sent to the nodes; absent without a tier. */
+  tierEgressBytes?: number;
+  /** From the first request to the last node done. */
+  wallSeconds: number;
+  /** Per-node pull time. */
+  p50Seconds: number;
+  p99Seconds: number;
+  /** Peak RSS (VmHWM) of the node processes: median and largest. */
+  peakRssMedianBytes: number;
+  peakRssMaxBytes: number;
+  /** Nodes whose every blob verified. */
+  verified: number;
+}
+
 /** A performance target, checked against this run's numbers. */
 export interface TargetCheck {
   name: string;
@@ -68,6 +91,8 @@ export interface BenchResults {
   manifests: ManifestRun[];
   memory: MemoryRun[];
   ctr: CtrRun[];
+  /** The fleet phase (only with `--only fleet`). */
+  fleet: FleetRun[];
   targets: TargetCheck[];
   /** Runs that failed (wrong status, wrong bytes, a failed pull): the bench exits 1. */
   failures: string[];

@@ -2,11 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { runBlobPhase } from './blobs';
 import { runCtrPhase } from './ctr';
+import { runFleetPhase } from './fleet';
 import { describeMachine } from './machine';
 import { runManifestPhase } from './manifests';
 import { runMemoryPhase } from './memory';
 import { ROOT } from './mirror';
-import { parseOptions, PHASES } from './options';
+import { DEFAULT_PHASES, parseOptions } from './options';
 import { renderReport } from './report';
 import type { BenchResults } from './results';
 import { isRoot } from '../__tests__/harness';
@@ -31,7 +32,7 @@ async function main(): Promise<number> {
     machine: describeMachine(),
     mirror: { auth: false, cache: false },
     largeLayerBytes: 0,
-    blobs: [], manifests: [], memory: [], ctr: [], targets: [], failures: [], skipped: [],
+    blobs: [], manifests: [], memory: [], ctr: [], fleet: [], targets: [], failures: [], skipped: [],
   };
   const started = Date.now();
   let env: BenchEnv | undefined;
@@ -46,6 +47,7 @@ async function main(): Promise<number> {
       ['manifests', () => runManifestPhase(env!, options.manifestRounds, options.manifestSeconds, results, log)],
       ['memory', () => runMemoryPhase(env!, options.slowRate, results, log)],
       ['ctr', () => runCtrPhase(env!, options.ctrRounds, results, log)],
+      ['fleet', () => runFleetPhase(env!, options.nodes, results, log)],
     ];
     for (const [name, phase] of phases) {
       if (!options.phases.has(name as never)) {
@@ -75,7 +77,7 @@ async function main(): Promise<number> {
   results.targets = checkTargets(results);
   results.finishedAt = new Date().toISOString();
   // A run of some phases only is named for them, so it is never taken for a whole run.
-  const only = options.phases.size < PHASES.length ? `-only-${[...options.phases].join('-')}` : '';
+  const only = options.phases.size !== DEFAULT_PHASES.length || !DEFAULT_PHASES.every((p) => options.phases.has(p)) ? `-only-${[...options.phases].join('-')}` : '';
   const file = path.join(ROOT, 'bench/results', `${results.startedAt.replace(/[:.]/g, '-')}-${results.mode}${only}.json`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);

@@ -9,7 +9,8 @@ import { assertDigest, assertName, assertReference } from './oci/reference';
 import { checkUpload } from './middleware/upload-params';
 import { Header } from './oci/mediatypes';
 import type { ProxySpec, RouteSpec } from './runmd/config';
-import { UpstreamClient } from './upstream/client';
+import type { UpstreamSender } from './upstream/exchange';
+import { createSenders, namingEndpoint } from './middleware/senders';
 import { registryOfSegment, selectUpstream } from './upstream/select';
 import type { UpstreamSet } from './upstream/upstream';
 
@@ -39,7 +40,7 @@ const withPrefix = (paths: string | string[]): string[] => {
  */
 export function buildProxyRouter(proxy: ProxySpec, plugins: ReadonlyMap<string, PluginDefinition>, deps: PluginDeps): Router {
   const router = express.Router({ caseSensitive: true });
-  const clients = new Map(deps.upstreams.all.map((u) => [u.host, new UpstreamClient(u, deps.services.resilience.policyFor(u.host))]));
+  const clients = createSenders(proxy, deps);
   const ping = apiVersion(deps.upstreams);
   router.get([...withPrefix('/v2'), ...withPrefix('/v2/')], ping);
   router.head([...withPrefix('/v2'), ...withPrefix('/v2/')], ping);
@@ -91,7 +92,7 @@ function allowMethods(route: RouteSpec): RequestHandler {
  * Validates the path and `ns`, then creates the request's context. Runs
  * before any plugin, so nothing invalid or undeclared reaches an upstream.
  */
-function bindContext(kind: RouteKind, deps: PluginDeps, clients: ReadonlyMap<string, UpstreamClient>, takesPushes: boolean): RequestHandler {
+function bindContext(kind: RouteKind, deps: PluginDeps, clients: ReadonlyMap<string, UpstreamSender>, takesPushes: boolean): RequestHandler {
   return (req, res, next) => {
     const selection = selectUpstream(deps.upstreams, { ...registryHints(req, deps.upstreams), name: nameOf(req) });
     const { upstream, repository } = selection;
@@ -115,7 +116,7 @@ function bindContext(kind: RouteKind, deps: PluginDeps, clients: ReadonlyMap<str
       startedAt: deps.clock.now(),
       upstream,
       selection,
-      client,
+      client: namingEndpoint(client, res),
       route: kind,
       repository,
       reference,

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
+import { MirrorError } from '../errors';
 import type { UpstreamResponse } from '../upstream/exchange';
 import type { BlobStore } from './blob-store';
 import type { BlobSource } from './blob-source';
@@ -127,12 +128,15 @@ export class Downloads {
         await fs.promises.rm(temp, { force: true }).catch(() => undefined);
       },
     });
-    this.running.set(download, download.settled.then((state) => this.settled(download, state)));
+    this.running.set(download, download.settled.then((state) => this.settled(download, state, response)));
     return download;
   }
 
-  private settled(download: Download, state: DownloadState): void {
+  private settled(download: Download, state: DownloadState, response: UpstreamResponse): void {
     this.running.delete(download);
+    // Content that does not verify counts against whoever sent it (an endpoint's circuit opens).
+    const code = download.error instanceof MirrorError ? download.error.code : undefined;
+    if (state !== 'verified' && (code === 'DIGEST_INVALID' || code === 'SIZE_INVALID')) response.rejectContent?.(download.error!);
     // A verified download left the map when its file was placed; by now the key may be another download's.
     if (state !== 'verified') this.byKey.delete(download.key);
     this.options.events.downloaded(download.written, state === 'verified' ? 'verified' : 'failed');

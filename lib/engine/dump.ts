@@ -1,5 +1,6 @@
 import type { Line } from '../runmd/ast';
-import type { MirrorConfig, ProxySpec } from '../runmd/config';
+import type { MirrorConfig, ProxySpec, StepSpec } from '../runmd/config';
+import { readFetchOrder } from '../upstream/endpoints/declaration';
 import { ENGINE_ID, numberEvents } from './plan';
 
 const ID_WIDTH = 4;
@@ -24,10 +25,21 @@ export function dumpEngine(config: MirrorConfig): string {
     for (const { id: stepId, step } of steps) {
       out.push(`${id(stepId)}  .${step.name}${step.input ? ` ${step.input}` : ''}`);
       for (const line of step.properties) out.push(`${blank}      ${renderLine(line)}`);
+      const order = step.name === 'mirror' ? fetchOrder(config, step) : undefined;
+      if (order) out.push(`${blank}      fetch order: ${order}`);
     }
   }
   if (config.proxy) out.push(...dumpProxy(config.proxy));
   return `${out.join('\n')}\n`;
+}
+
+/** `tier:5000 → harbor/proxy → registry`: where the registry's content is asked for, in order (only with `.endpoint` lines). */
+function fetchOrder(config: MirrorConfig, step: StepSpec): string | undefined {
+  const mirror = config.mirrors.find((m) => m.pos === step.pos);
+  const order = readFetchOrder(step.properties);
+  if (!mirror || order.endpoints.length === 0) return undefined;
+  const names = order.endpoints.map((e) => e.name);
+  return order.origin ? [...names, `${mirror.host} (the registry)`].join(' → ') : `${names.join(' → ')}  (.origin off: never the registry)`;
 }
 
 function dumpProxy(proxy: ProxySpec): string[] {

@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CacheEvents } from '../cache/events';
 import type { CircuitState } from '../resilience/circuit-breaker';
 import type { ResilienceEvents } from '../resilience/observer';
+import type { EndpointEvents, FallbackReason } from '../upstream/endpoints/events';
 
 /** Where the bytes of a blob answer came from. */
 export type ByteSource = 'cache' | 'download' | 'upstream';
@@ -13,7 +14,7 @@ const CIRCUIT_VALUE: Readonly<Record<CircuitState, number>> = { closed: 0, 'half
  * global one, so two mirrors in a process do not mix). Labels carry hosts,
  * routes and outcomes only: never a repository, a digest or a credential.
  */
-export class MirrorMetrics implements ResilienceEvents {
+export class MirrorMetrics implements ResilienceEvents, EndpointEvents {
   readonly registry = new Registry();
   /** The circuit breakers whose state `lifec_circuit_state` shows. */
   private circuits: () => ReadonlyArray<{ host: string; state: CircuitState }> = () => [];
@@ -51,10 +52,25 @@ export class MirrorMetrics implements ResilienceEvents {
   readonly queuedDownloads = this.gauge('lifec_upstream_downloads_queued', 'Requests waiting for a download slot.', []);
   readonly rateLimitRemaining = this.gauge('lifec_upstream_ratelimit_remaining', 'Pulls the upstream says are left in its rate-limit window (its ratelimit-remaining header), by upstream.', ['upstream']);
   readonly tokenFetches = this.counter('lifec_token_fetches_total', 'Tokens fetched from upstream token services, by upstream and outcome.', ['upstream', 'outcome']);
+  readonly endpointRequests = this.counter('lifec_endpoint_requests_total', 'Exchanges with a registry\'s endpoints (.endpoint, and the registry itself), by status or "error".', ['registry', 'endpoint', 'status']);
+  readonly endpointBytes = this.counter('lifec_endpoint_bytes_total', 'Body bytes received from each endpoint.', ['registry', 'endpoint']);
+  readonly endpointFallbacks = this.counter('lifec_endpoint_fallbacks_total', 'Requests that left an endpoint for the next, by reason (error, status, body, content).', ['registry', 'endpoint', 'reason']);
   readonly teleports = this.counter('lifec_teleports_total', 'Manifests answered with a streamable image instead, by outcome.', ['outcome']);
 
   exchange(host: string, status: number | 'error', seconds: number): void {
     this.upstreamLatency.observe({ upstream: host, status: String(status) }, seconds);
+  }
+
+  answered(registry: string, endpoint: string, outcome: number | 'error'): void {
+    this.endpointRequests.inc({ registry, endpoint, status: String(outcome) });
+  }
+
+  bytes(registry: string, endpoint: string, bytes: number): void {
+    this.endpointBytes.inc({ registry, endpoint }, bytes);
+  }
+
+  fallback(registry: string, endpoint: string, reason: FallbackReason): void {
+    this.endpointFallbacks.inc({ registry, endpoint, reason });
   }
 
   retry(host: string): void {

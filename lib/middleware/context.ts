@@ -3,8 +3,7 @@ import type { Credentials } from '../auth/credentials';
 import type { ResolvedManifest } from '../oci/resolved-manifest';
 import type { RouteKind } from '../oci/routes';
 import type { ReferrersLookup } from '../referrers/lookup';
-import type { Authorizer } from '../upstream/exchange';
-import type { UpstreamClient } from '../upstream/client';
+import type { Authorizer, UpstreamSender } from '../upstream/exchange';
 import type { Selection } from '../upstream/select';
 import type { Upstream } from '../upstream/upstream';
 
@@ -19,7 +18,8 @@ export interface MirrorContext {
   upstream: Upstream;
   /** How the client named the registry (request shape), kept for the links it follows. */
   selection: Selection;
-  client: UpstreamClient;
+  /** The registry's client, or the chain of its `.endpoint`s. */
+  client: UpstreamSender;
   route: RouteKind;
   /** The repository name on the upstream, validated (`library/redis` for Docker Hub's `redis`). */
   repository: string;

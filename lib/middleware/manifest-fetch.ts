@@ -53,6 +53,8 @@ export async function readManifest(host: string, upstream: UpstreamResponse, ask
   let digest = headerValue(upstream, Header.contentDigest) || sha256Digest(body);
   if (askedDigest !== undefined) {
     if (!verifiesDigest(body, askedDigest)) {
+      // Counts against the endpoint that sent it (its circuit opens): the client's retry goes to the next one.
+      upstream.rejectContent?.(new Error(`content of another digest than ${askedDigest}`));
       throw new MirrorError(502, 'MANIFEST_INVALID', `upstream ${host} answered ${askedDigest} with content of another digest`);
     }
     digest = askedDigest;

@@ -73,6 +73,19 @@ export class CircuitBreaker {
     }
   }
 
+  /**
+   * Opens the circuit now, whatever the count: the upstream answered with
+   * content that did not verify, so nothing it sends can be trusted until
+   * the cooldown ends (the client's retry goes to the next endpoint).
+   */
+  trip(): void {
+    this.probing = false;
+    this.failures = Math.max(this.failures + 1, this.policy.failures);
+    if (this.policy.failures === 0) return;
+    this.openedAt = this.clock.now();
+    this.transition('open');
+  }
+
   /** The admitted request ended without telling anything about the upstream (the client left). */
   abandoned(): void {
     this.probing = false;

@@ -1,16 +1,21 @@
 import { checkHostProperties } from '../containerd/host-config';
+import { readFetchOrder } from '../upstream/endpoints/declaration';
 import type { StepSignature } from '../runmd/catalog';
 import { checkInstallStep, checkLoginAcrStep } from './credential-steps';
 
 /**
  * `.mirror <registry>` declares an upstream; the lines after it describe how
  * containerd reaches it (`.host`, `.server`, …) and how the mirror talks to it
- * (timeouts, `.default`).
+ * (timeouts, `.default`, and where its content is fetched from: `.endpoint`,
+ * `.origin`, `.ca`, `.client_cert`).
  */
 export const mirrorStep: StepSignature = {
   name: 'mirror',
-  properties: ['host', 'server', 'https', 'skip_verify', 'header', 'hosts_dir', 'default', 'connect_timeout', 'headers_timeout', 'idle_timeout'],
-  check: (step) => checkHostProperties(step.properties),
+  properties: ['host', 'server', 'https', 'skip_verify', 'header', 'hosts_dir', 'default', 'connect_timeout', 'headers_timeout', 'idle_timeout', 'endpoint', 'origin', 'ca', 'client_cert'],
+  check: (step) => {
+    checkHostProperties(step.properties);
+    readFetchOrder(step.properties);
+  },
 };
 
 /** `.println <text>`: logs a line (e.g. "nothing to install"). */

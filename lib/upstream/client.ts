@@ -1,3 +1,4 @@
+import type http from 'node:http';
 import https from 'node:https';
 import { UpstreamError } from '../errors';
 import { retryDelay, sleep, type AttemptOutcome } from '../resilience/retry';
@@ -13,14 +14,24 @@ const MAX_REDIRECTS = 10;
 /** Headers that identify the client to the registry; never sent to another host (distribution-spec, "Redirects"). */
 const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
 
+/** Keep-alive agents by URL scheme. */
+export type UpstreamAgents = Readonly<Record<'http:' | 'https:', http.Agent>>;
+
 /** Keep-alive agents shared by every client of a process: one pool per upstream origin. */
-const agents = {
+const agents: UpstreamAgents = {
   'http:': new LargeReadAgent({ keepAlive: true, scheduling: 'lifo' }),
   'https:': new https.Agent({ keepAlive: true, scheduling: 'lifo' }),
 };
 
 /** Resilience around every exchange; each part is optional (a bare client sends once). */
-export type UpstreamClientOptions = UpstreamPolicy;
+export interface UpstreamClientOptions extends UpstreamPolicy {
+  /**
+   * The upstream's own pool (its `.ca`, its client certificate). Used for the
+   * upstream's origin only: a redirect to object storage goes through the
+   * shared pool, so a private CA or a client key never applies to another host.
+   */
+  agents?: UpstreamAgents;
+}
 
 /**
  * Talks to one upstream registry: streams answers back, follows redirects on
@@ -115,7 +126,8 @@ export class UpstreamClient {
     let url = start;
     let headers = startHeaders;
     for (let hop = 0; ; hop++) {
-      const agent = agents[url.protocol as keyof typeof agents];
+      const pool = this.options.agents && url.origin === this.origin ? this.options.agents : agents;
+      const agent = pool[url.protocol as keyof UpstreamAgents];
       if (!agent) throw new UpstreamError(502, 'UNAVAILABLE', `upstream redirected to an unsupported URL scheme ${url.protocol}`);
       const response = await sendOnce({ url, method: request.method, headers, agent, signal: request.signal, timeouts: this.upstream.timeouts });
       const location = response.headers.location;

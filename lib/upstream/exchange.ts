@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import type { Readable } from 'node:stream';
+import type { Upstream } from './upstream';
 
 /** What an authorizer needs to know of a request to the upstream. */
 export interface AuthorizedRequest {
@@ -30,6 +31,19 @@ export interface UpstreamResponse {
   body: Readable;
   /** The URL that answered, after redirects. */
   url: string;
+  /** The `.endpoint` (or the registry) that answered, when the registry has endpoints: the `Lifec-Endpoint` header. */
+  endpoint?: string;
+  /**
+   * Called by a reader that found the body is not what was asked for (its
+   * digest or size does not verify): the answer counts against whoever sent it.
+   */
+  rejectContent?: (reason: Error) => void;
+}
+
+/** Sends requests to one registry: its client, or the chain of its endpoints. */
+export interface UpstreamSender {
+  readonly upstream: Upstream;
+  send(request: UpstreamRequest, authorizer?: Authorizer): Promise<UpstreamResponse>;
 }
 
 /**

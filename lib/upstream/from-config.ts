@@ -2,14 +2,27 @@ import type { MirrorSpec } from '../runmd/config';
 import { findProperty } from '../runmd/compile';
 import { RunmdError } from '../runmd/errors';
 import { parseDuration } from '../runmd/duration';
-import { DEFAULT_TIMEOUTS, type Upstream, type UpstreamTimeouts } from './upstream';
+import { DEFAULT_TIMEOUTS, type FetchPlan, type Upstream, type UpstreamTimeouts } from './upstream';
+import { readFetchOrder } from './endpoints/declaration';
+import { loadTls } from './endpoints/tls';
 
 /** Builds the upstreams of a compiled config; the first `.mirror` is the default unless one says `.default`. */
 export function upstreamsFromConfig(mirrors: readonly MirrorSpec[]): Upstream[] {
   const marked = mirrors.filter((m) => findProperty(m.properties, 'default'));
   if (marked.length > 1) throw new RunmdError(marked[1]!.pos, 'only one .mirror can be the .default');
   const defaultHost = (marked[0] ?? mirrors[0])?.host;
-  return mirrors.map((m) => ({ host: m.host, origin: m.origin, isDefault: m.host === defaultHost, timeouts: timeouts(m) }));
+  return mirrors.map((m) => ({ host: m.host, origin: m.origin, isDefault: m.host === defaultHost, timeouts: timeouts(m), fetchPlan: fetchPlan(m) }));
+}
+
+/** The `.endpoint`/`.origin`/`.ca`/`.client_cert` lines, with their files read; none of them: no plan. */
+function fetchPlan(mirror: MirrorSpec): FetchPlan | undefined {
+  const order = readFetchOrder(mirror.properties);
+  if (order.endpoints.length === 0 && !order.originTls.ca && !order.originTls.clientCert) return undefined;
+  return {
+    endpoints: order.endpoints.map((e) => ({ name: e.name, origin: e.origin, prefix: e.prefix, tls: loadTls(e.tls) })),
+    origin: order.origin,
+    originTls: loadTls(order.originTls),
+  };
 }
 
 function timeouts(mirror: MirrorSpec): UpstreamTimeouts {

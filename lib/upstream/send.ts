@@ -55,9 +55,16 @@ export function sendOnce(options: SendOptions): Promise<UpstreamResponse> {
   });
 }
 
+/** OpenSSL's verification failures as Node reports them (`CERT_HAS_EXPIRED`, `SELF_SIGNED_CERT_IN_CHAIN`, …). */
+const CERTIFICATE_ERRORS = /CERT|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME_INVALID/;
+
 function asUpstreamError(error: Error, url: URL): Error {
   if (error instanceof UpstreamError) return error;
   if (error.name === 'AbortError') return error;
   const code = (error as NodeJS.ErrnoException).code ?? error.name;
+  if (CERTIFICATE_ERRORS.test(code)) {
+    const reason = `the TLS certificate of ${url.host} does not verify (${code}): trust its CA with ": .ca <file>" under its .mirror or .endpoint`;
+    return new UpstreamError(502, 'UNAVAILABLE', reason, { cause: error });
+  }
   return new UpstreamError(502, 'UNAVAILABLE', `upstream ${url.host} is unreachable (${code})`, { cause: error });
 }

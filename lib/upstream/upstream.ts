@@ -1,3 +1,5 @@
+import type { TlsMaterial } from './endpoints/declaration';
+
 /**
  * An upstream registry the mirror answers for, declared by `.mirror <registry>`.
  */
@@ -12,6 +14,32 @@ export interface Upstream {
   /** Requests without `ns` (skopeo, curl) go to the default upstream. */
   readonly isDefault: boolean;
   readonly timeouts: UpstreamTimeouts;
+  /**
+   * Where the registry's content is fetched from: `.endpoint` lines, tried in
+   * order before the registry itself (unless `.origin off`), with the TLS of
+   * each. Absent: the registry alone.
+   */
+  readonly fetchPlan?: FetchPlan;
+}
+
+/** One `.endpoint` of a registry, ready to connect to. */
+export interface EndpointTarget {
+  /** `host[:port][/prefix]`, as logs, metrics and `Lifec-Endpoint` name it. */
+  readonly name: string;
+  /** `http(s)://host[:port]`. */
+  readonly origin: string;
+  /** Harbor-style proxy project, put in front of the repository. */
+  readonly prefix?: string;
+  readonly tls: TlsMaterial;
+}
+
+/** The fetch order of one registry. */
+export interface FetchPlan {
+  readonly endpoints: readonly EndpointTarget[];
+  /** False with `.origin off`: the registry itself is never asked. */
+  readonly origin: boolean;
+  /** TLS for the registry itself. */
+  readonly originTls: TlsMaterial;
 }
 
 /** Bounds on waiting for an upstream, in milliseconds. */
