@@ -5,6 +5,7 @@ import { RegistryAuthorizer } from '../../lib/auth/authorizer';
 import { TokenCache } from '../../lib/auth/token-cache';
 import { createMirror, type MirrorRouter } from '../../lib/mirror';
 import { captureLogger } from '../helpers/log-capture';
+import { DEFAULT_TIMEOUTS } from '../../lib/upstream/upstream';
 
 /** How the fake token endpoint behaves for the next requests. */
 type TokenMode = 'oauth-unsupported' | 'not-json' | 'no-token' | 'anonymous-ok';
@@ -141,7 +142,7 @@ describe('RegistryAuthorizer', () => {
   it('refuses to send credentials of an https registry to a plain-HTTP realm', async () => {
     const challenges = new Map([['secure.example', { scheme: 'bearer', params: { realm: 'http://tokens.example/token', service: 's' } }]]);
     const authorizer = new RegistryAuthorizer({
-      upstream: { host: 'secure.example', origin: 'https://secure.example', isDefault: true, timeouts: { connect: 1, headers: 1, idle: 1 } },
+      upstream: { host: 'secure.example', origin: 'https://secure.example', isDefault: true, timeouts: { ...DEFAULT_TIMEOUTS, connect: 1, headers: 1, idle: 1 } },
       repository: 'r',
       credentials: { registry: 'secure.example', username: 'u', password: 'p' },
       tokens: new TokenCache({ now: () => 0 }),

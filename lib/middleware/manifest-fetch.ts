@@ -17,7 +17,8 @@ export function manifestSender(ctx: MirrorContext, req: Request, accept: string,
     const headers = forwardHeaders(req, ctx, []);
     headers.accept = accept;
     const path = `/v2/${ctx.repository}/manifests/${reference}`;
-    const response = await ctx.client.send({ method, path, headers, signal: ctx.signal }, ctx.authorizer);
+    // A manifest is read whole before the client hears anything: one deadline bounds it (`.manifest_timeout`).
+    const response = await ctx.client.send({ method, path, headers, signal: ctx.signal, read: 'whole' }, ctx.authorizer);
     seen?.(response);
     return response;
   };

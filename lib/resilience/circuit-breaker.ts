@@ -63,7 +63,19 @@ export class CircuitBreaker {
     this.transition('closed');
   }
 
-  /** The upstream failed: no answer, or a 5xx. */
+  /**
+   * The upstream sent the headers of an answer whose body is still to come:
+   * it is reachable (a half-open circuit closes, the probe is over), but its
+   * failure count is reset only once the body arrives ({@link succeeded}), so
+   * an upstream that answers at once and then trickles every body still opens
+   * the circuit.
+   */
+  answered(): void {
+    this.probing = false;
+    this.transition('closed');
+  }
+
+  /** The upstream failed: no answer, a 5xx, or a body that stalled or trickled. */
   failed(): void {
     this.probing = false;
     this.failures += 1;

@@ -11,7 +11,7 @@ import { checkInstallStep, checkLoginAcrStep } from './credential-steps';
  */
 export const mirrorStep: StepSignature = {
   name: 'mirror',
-  properties: ['host', 'server', 'https', 'skip_verify', 'header', 'hosts_dir', 'default', 'connect_timeout', 'headers_timeout', 'idle_timeout', 'endpoint', 'origin', 'ca', 'client_cert'],
+  properties: ['host', 'server', 'https', 'skip_verify', 'header', 'hosts_dir', 'default', 'connect_timeout', 'headers_timeout', 'idle_timeout', 'manifest_timeout', 'min_rate', 'endpoint', 'origin', 'ca', 'client_cert'],
   check: (step) => {
     checkHostProperties(step.properties);
     readFetchOrder(step.properties);

@@ -4,6 +4,8 @@ import { UpstreamError } from '../errors';
 import { retryDelay, sleep, type AttemptOutcome } from '../resilience/retry';
 import type { UpstreamPolicy } from '../resilience/services';
 import { LargeReadAgent } from './agent';
+import { Deadline } from './body-guard';
+import { redirectTarget, TargetGuard, UpstreamRefusal } from './redirect-policy';
 import type { Upstream } from './upstream';
 import { sendOnce } from './send';
 import type { Authorizer, UpstreamRequest, UpstreamResponse } from './exchange';
@@ -49,9 +51,26 @@ export class UpstreamClient {
    * credentials. Only the upstream's own 401 is a challenge to answer: a 401
    * from a redirect target (object storage, a CDN) names no realm the
    * registry's credentials may go to, as containerd ties a challenge to the
-   * host that sent it.
+   * host that sent it. A body read whole (`read: 'whole'`) gets one deadline
+   * for the whole exchange, retries and redirects included; its expiry
+   * counts as an upstream failure.
    */
   async send(request: UpstreamRequest, authorizer?: Authorizer): Promise<UpstreamResponse> {
+    if (request.read !== 'whole' || request.method === 'HEAD') return this.sendChallenged(request, authorizer);
+    const deadline = new Deadline(this.upstream.timeouts.manifest, this.upstream.host, () => this.options.breaker?.failed());
+    const signal = request.signal ? AbortSignal.any([request.signal, deadline.signal]) : deadline.signal;
+    let response: UpstreamResponse;
+    try {
+      response = await this.sendChallenged({ ...request, signal }, authorizer);
+    } catch (error) {
+      deadline.cancel();
+      throw deadline.expired ? deadline.error : error;
+    }
+    deadline.watch(response.body);
+    return response;
+  }
+
+  private async sendChallenged(request: UpstreamRequest, authorizer?: Authorizer): Promise<UpstreamResponse> {
     const first = await this.sendResilient(request, authorizer);
     if (first.status !== 401 || !authorizer || new URL(first.url).origin !== this.origin) return first;
     let retry: boolean;
@@ -90,10 +109,15 @@ export class UpstreamClient {
         const status = response.status;
         observer?.exchange(host, status, (performance.now() - started) / 1000);
         if (status >= 500 && status !== 501) breaker?.failed();
-        else breaker?.succeeded();
+        else if (request.method === 'GET' && status < 300 && breaker) {
+          // Healthy once the body arrived; a body that stalls or trickles counts as a failure (sendOnce).
+          breaker.answered();
+          response.body.once('end', () => breaker.succeeded());
+        } else breaker?.succeeded();
         outcome = { status, retryAfter: headerOf(response, 'retry-after') };
       } catch (error) {
-        if (!(error instanceof UpstreamError)) {
+        // A refused redirect says nothing about the upstream's health: no retry, no breaker count.
+        if (!(error instanceof UpstreamError) || error instanceof UpstreamRefusal) {
           breaker?.abandoned();
           throw error;
         }
@@ -123,22 +147,37 @@ export class UpstreamClient {
   }
 
   private async follow(request: UpstreamRequest, start: URL, startHeaders: Record<string, string>): Promise<UpstreamResponse> {
+    const host = this.upstream.host;
     let url = start;
     let headers = startHeaders;
+    let guard: TargetGuard | undefined;
+    let upstreamAddress: string | undefined;
     for (let hop = 0; ; hop++) {
       const pool = this.options.agents && url.origin === this.origin ? this.options.agents : agents;
       const agent = pool[url.protocol as keyof UpstreamAgents];
-      if (!agent) throw new UpstreamError(502, 'UNAVAILABLE', `upstream redirected to an unsupported URL scheme ${url.protocol}`);
-      const response = await sendOnce({ url, method: request.method, headers, agent, signal: request.signal, timeouts: this.upstream.timeouts });
+      if (!agent) throw new UpstreamRefusal(`upstream ${host} redirected to an unsupported URL scheme ${url.protocol}`);
+      const response = await sendOnce({
+        url,
+        method: request.method,
+        headers,
+        agent,
+        signal: request.signal,
+        timeouts: this.upstream.timeouts,
+        guard,
+        streamed: request.read !== 'whole',
+        onBodyFailure: () => this.options.breaker?.failed(),
+      });
       const location = response.headers.location;
       if (!REDIRECTS.has(response.status) || !location) return response;
       response.body.resume();
-      if (hop >= MAX_REDIRECTS) {
-        throw new UpstreamError(502, 'UNAVAILABLE', `upstream ${this.upstream.host} redirected more than ${MAX_REDIRECTS} times`);
-      }
-      const next = new URL(location, url);
+      if (hop >= MAX_REDIRECTS) throw new UpstreamRefusal(`upstream ${host} redirected more than ${MAX_REDIRECTS} times`);
+      // Judged against the address the upstream itself answered from (the first hop).
+      if (hop === 0) upstreamAddress = response.address;
+      const next = redirectTarget(url, location, host);
       if (next.origin !== url.origin) headers = withoutCredentials(headers);
       url = next;
+      // The declared upstream itself may be anywhere (a registry on the node): only other hosts are judged.
+      guard = url.origin === this.origin ? undefined : new TargetGuard(upstreamAddress, host);
     }
   }
 }

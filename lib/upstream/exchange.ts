@@ -18,6 +18,12 @@ export interface AuthorizedRequest {
   headers?: Readonly<Record<string, string | undefined>>;
   /** Aborts the upstream request, e.g. when the client went away. */
   signal?: AbortSignal;
+  /**
+   * How the caller reads the body: `whole` before it answers (a manifest),
+   * bounded by the upstream's overall `manifestTimeout`; `stream` (the
+   * default) as it arrives (a blob, a listing), bounded by its `minRate`.
+   */
+  read?: 'whole' | 'stream';
 }
 
 /** One request the `UpstreamClient` sends: reads only, so it may be retried. */
@@ -38,6 +44,8 @@ export interface UpstreamResponse {
    * digest or size does not verify): the answer counts against whoever sent it.
    */
   rejectContent?: (reason: Error) => void;
+  /** The IP address that answered, when known. */
+  address?: string;
 }
 
 /** Sends requests to one registry: its client, or the chain of its endpoints. */

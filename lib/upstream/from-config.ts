@@ -1,7 +1,10 @@
 import type { MirrorSpec } from '../runmd/config';
 import { findProperty } from '../runmd/compile';
 import { RunmdError } from '../runmd/errors';
+import type { Line } from '../runmd/ast';
 import { parseDuration } from '../runmd/duration';
+import { parseSize } from '../runmd/size';
+import type { MinRate } from './body-guard';
 import { DEFAULT_TIMEOUTS, type FetchPlan, type Upstream, type UpstreamTimeouts } from './upstream';
 import { readFetchOrder } from './endpoints/declaration';
 import { loadTls } from './endpoints/tls';
@@ -34,5 +37,19 @@ function timeouts(mirror: MirrorSpec): UpstreamTimeouts {
     connect: pick('connect_timeout', DEFAULT_TIMEOUTS.connect),
     headers: pick('headers_timeout', DEFAULT_TIMEOUTS.headers),
     idle: pick('idle_timeout', DEFAULT_TIMEOUTS.idle),
+    manifest: pick('manifest_timeout', DEFAULT_TIMEOUTS.manifest),
+    minRate: minRate(findProperty(mirror.properties, 'min_rate')),
   };
+}
+
+/** `.min_rate <size>/s [<window>]` (e.g. `16KiB/s 30s`), or `off`. */
+function minRate(line: Line | undefined): MinRate {
+  if (!line) return { ...DEFAULT_TIMEOUTS.minRate };
+  const [rate, window, extra] = line.input.split(/\s+/).filter((w) => w !== '');
+  if (rate === 'off' && window === undefined) return { bytesPerSecond: 0, windowMs: DEFAULT_TIMEOUTS.minRate.windowMs };
+  const bytes = rate?.endsWith('/s') ? parseSize(rate.slice(0, -2)) : undefined;
+  if (bytes === undefined || bytes <= 0 || extra !== undefined) {
+    throw new RunmdError(line.inputPos, '.min_rate takes bytes per second and an optional window (e.g. ".min_rate 16KiB/s 30s") or "off"');
+  }
+  return { bytesPerSecond: bytes, windowMs: window === undefined ? DEFAULT_TIMEOUTS.minRate.windowMs : parseDuration(window, line.inputPos) };
 }

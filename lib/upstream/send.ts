@@ -1,7 +1,10 @@
 import http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
 import { UpstreamError } from '../errors';
+import { enforceMinRate } from './body-guard';
 import type { UpstreamResponse } from './exchange';
+import type { TargetGuard } from './redirect-policy';
 import type { UpstreamTimeouts } from './upstream';
 
 export interface SendOptions {
@@ -11,19 +14,34 @@ export interface SendOptions {
   agent: http.Agent;
   signal?: AbortSignal;
   timeouts: UpstreamTimeouts;
+  /** Set for a redirect hop away from the upstream: where it may connect. */
+  guard?: TargetGuard;
+  /** The body is streamed on (a blob, a listing): it must keep `timeouts.minRate`. */
+  streamed?: boolean;
+  /** The body stalled or trickled (the upstream failed after its headers). */
+  onBodyFailure?: (error: UpstreamError) => void;
 }
 
 /**
- * One HTTP exchange with bounded waits: connect, response headers, and the
- * idle time between body chunks. A timeout or a transport error becomes an
- * `UpstreamError` (502/504) so containerd falls back to its next host.
+ * One HTTP exchange with bounded waits: connect, response headers, the idle
+ * time between body chunks and, for a streamed body, a minimum rate. A
+ * timeout or a transport error becomes an `UpstreamError` (502/504) so
+ * containerd falls back to its next host.
  */
 export function sendOnce(options: SendOptions): Promise<UpstreamResponse> {
-  const { url, method, headers, agent, signal, timeouts } = options;
+  const { url, method, headers, agent, signal, timeouts, guard } = options;
   return new Promise((resolve, reject) => {
+    // An address in the URL is connected to without a lookup: judge it here.
+    if (guard && net.isIP(url.hostname.replace(/^\[|\]$/g, ''))) {
+      try {
+        guard.check(url.hostname, url.host);
+      } catch (refusal) {
+        return reject(refusal as Error);
+      }
+    }
     const transport = url.protocol === 'https:' ? https : http;
-    const request = transport.request(url, { method, headers, agent, signal });
-    const fail = (error: UpstreamError): void => {
+    const request = transport.request(url, { method, headers, agent, signal, ...(guard ? { lookup: guard.lookup } : {}) });
+    const fail = (error: Error): void => {
       request.destroy(error);
     };
     const headersTimer = setTimeout(
@@ -31,8 +49,15 @@ export function sendOnce(options: SendOptions): Promise<UpstreamResponse> {
       timeouts.headers,
     );
     request.once('socket', (socket) => {
-      // A reused keep-alive socket is already connected.
-      if (!socket.connecting) return;
+      // A reused keep-alive socket is already connected: its peer is judged as a lookup's answer would be.
+      if (!socket.connecting) {
+        try {
+          guard?.check(socket.remoteAddress ?? '', url.host);
+        } catch (refusal) {
+          fail(refusal as Error);
+        }
+        return;
+      }
       const connectTimer = setTimeout(
         () => fail(new UpstreamError(504, 'UNAVAILABLE', `connecting to upstream ${url.host} timed out after ${timeouts.connect} ms`)),
         timeouts.connect,
@@ -42,10 +67,14 @@ export function sendOnce(options: SendOptions): Promise<UpstreamResponse> {
     });
     request.once('response', (response) => {
       clearTimeout(headersTimer);
+      const onBodyFailure = options.onBodyFailure ?? (() => undefined);
       response.setTimeout(timeouts.idle, () => {
-        response.destroy(new UpstreamError(504, 'UNAVAILABLE', `upstream ${url.host} stalled for ${timeouts.idle} ms`));
+        const error = new UpstreamError(504, 'UNAVAILABLE', `upstream ${url.host} stalled for ${timeouts.idle} ms`);
+        onBodyFailure(error);
+        response.destroy(error);
       });
-      resolve({ status: response.statusCode ?? 502, headers: response.headers, body: response, url: url.href });
+      if (options.streamed && method !== 'HEAD') enforceMinRate(response, timeouts.minRate, url.host, onBodyFailure);
+      resolve({ status: response.statusCode ?? 502, headers: response.headers, body: response, url: url.href, address: response.socket?.remoteAddress });
     });
     request.once('error', (error) => {
       clearTimeout(headersTimer);

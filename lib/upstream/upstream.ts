@@ -1,4 +1,5 @@
 import type { TlsMaterial } from './endpoints/declaration';
+import type { MinRate } from './body-guard';
 
 /**
  * An upstream registry the mirror answers for, declared by `.mirror <registry>`.
@@ -50,9 +51,19 @@ export interface UpstreamTimeouts {
   headers: number;
   /** Longest pause between two chunks of a body. */
   idle: number;
+  /** From request sent to the last byte of a body read whole (a manifest), retries and redirects included. */
+  manifest: number;
+  /** The least a streamed body (a blob) must deliver while its reader waits. */
+  minRate: MinRate;
 }
 
-export const DEFAULT_TIMEOUTS: UpstreamTimeouts = { connect: 5_000, headers: 30_000, idle: 60_000 };
+export const DEFAULT_TIMEOUTS: UpstreamTimeouts = {
+  connect: 5_000,
+  headers: 30_000,
+  idle: 60_000,
+  manifest: 30_000,
+  minRate: { bytesPerSecond: 16 * 1024, windowMs: 30_000 },
+};
 
 /** The upstreams of one mirror, looked up by the registry name clients use. */
 export class UpstreamSet {

@@ -1,3 +1,7 @@
+import { defaultCatalog } from '../../../lib/catalog';
+import { compileRunmd } from '../../../lib/runmd/compile';
+import { parseRunmd } from '../../../lib/runmd/parse';
+import { upstreamsFromConfig } from '../../../lib/upstream/from-config';
 import { parseRegistryAddress } from '../../../lib/oci/registry-address';
 import { UpstreamSet, DEFAULT_TIMEOUTS } from '../../../lib/upstream/upstream';
 
@@ -33,5 +37,24 @@ describe('UpstreamSet.select', () => {
   });
   it('uses the first upstream when none is marked default', () => {
     expect(new UpstreamSet([make('a.io'), make('b.io')]).select(undefined)?.host).toBe('a.io');
+  });
+});
+
+describe('upstream timeouts from .mirror properties', () => {
+  const compile = (lines: string) => upstreamsFromConfig(compileRunmd(parseRunmd(`\`\`\` start mirror\n+ .runtime\n: .mirror http://127.0.0.1:5000\n${lines}\`\`\`\n`), defaultCatalog).mirrors)[0]!.timeouts;
+
+  it('reads .manifest_timeout and .min_rate', () => {
+    const timeouts = compile(': .manifest_timeout 10s\n: .min_rate 64KiB/s 5s\n');
+    expect(timeouts.manifest).toBe(10_000);
+    expect(timeouts.minRate).toEqual({ bytesPerSecond: 65_536, windowMs: 5_000 });
+  });
+  it('defaults to a 30 s manifest deadline and 16 KiB/s over 30 s', () => {
+    expect(compile('')).toMatchObject({ manifest: 30_000, minRate: { bytesPerSecond: 16_384, windowMs: 30_000 } });
+  });
+  it('turns the rate check off with "off"', () => {
+    expect(compile(': .min_rate off\n').minRate.bytesPerSecond).toBe(0);
+  });
+  it.each(['16KiB', 'fast/s', '16KiB/s 5s extra'])('rejects .min_rate %s with its position', (input) => {
+    expect(() => compile(`: .min_rate ${input}\n`)).toThrow(/\.min_rate takes bytes per second/);
   });
 });
