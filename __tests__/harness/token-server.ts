@@ -14,6 +14,8 @@ export interface TokenServerSettings {
   /** Lifetime of issued access tokens, in seconds. */
   ttlSeconds: number;
   header: KeyHint;
+  /** Repositories no one (not even a known user) gets any access to. */
+  denied: string[];
 }
 
 /** Options for {@link startTokenServer}. */
@@ -99,7 +101,7 @@ function basicAuth(req: http.IncomingMessage): { user: string; password: string 
  * and oauth.md) on an ephemeral 127.0.0.1 port. GET /token takes optional Basic
  * auth; POST /token takes the OAuth2 form with grant_type password or
  * refresh_token, and hands out a refresh token when `access_type=offline`.
- * Authenticated users get every action they ask for.
+ * Authenticated users get every action they ask for, except on `denied` repositories.
  */
 export async function startTokenServer(opts: TokenServerOptions): Promise<TokenServer> {
   const issuer = opts.issuer ?? 'lifec-test-issuer';
@@ -107,6 +109,7 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
   const users = new Map(Object.entries(opts.users ?? {}));
   const settings: TokenServerSettings = {
     anonymous: opts.anonymous ?? 'pull',
+    denied: opts.denied ?? [],
     ttlSeconds: opts.ttlSeconds ?? 300,
     header: opts.header ?? 'kid',
   };
@@ -128,7 +131,8 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
   const grant = (user: string | undefined, scopes: AccessEntry[], offline: boolean): Grant => {
     const access = scopes.map((s) => ({
       ...s,
-      actions: user !== undefined ? s.actions
+      actions: s.type === 'repository' && settings.denied.includes(s.name) ? []
+        : user !== undefined ? s.actions
         : settings.anonymous === 'pull' && s.type === 'repository' ? s.actions.filter((a) => a === 'pull') : [],
     }));
     const token = issue(user, access);

@@ -11,6 +11,7 @@ export interface CachedFile {
 /** Where a blob's bytes come from. */
 export type BlobSource =
   | { kind: 'hit'; file: CachedFile }
-  | { kind: 'download'; download: Download }
+  /** `started`: this caller's fetch started the download (its upstream answer was for this caller's request). */
+  | { kind: 'download'; download: Download; started: boolean }
   /** Not cacheable (an error status, no or too large `Content-Length`): relay as is. */
   | { kind: 'upstream'; response: UpstreamResponse };

@@ -12,24 +12,28 @@ export interface StoredFile {
 
 /**
  * The cache's files: content under `<dir>/blobs/sha256/<hex>`, the media type
- * of cached manifests under `<dir>/types/sha256/<hex>`, downloads in progress
- * under `<dir>/tmp`. A file appears under `blobs` only by an atomic rename
+ * of cached manifests under `<dir>/types/sha256/<hex>`, the repositories that
+ * hold it under `<dir>/scopes/sha256/<hex>`, downloads in progress under
+ * `<dir>/tmp`. A file appears under `blobs` only by an atomic rename
  * after its digest was verified, so readers never see a partial file.
  */
 export class BlobStore {
   readonly blobsDir: string;
   readonly typesDir: string;
+  /** Which repositories hold each blob (lib/cache/repository-scopes.ts). */
+  readonly scopesDir: string;
   readonly tmpDir: string;
 
   constructor(readonly dir: string) {
     this.blobsDir = path.join(dir, 'blobs', 'sha256');
     this.typesDir = path.join(dir, 'types', 'sha256');
+    this.scopesDir = path.join(dir, 'scopes', 'sha256');
     this.tmpDir = path.join(dir, 'tmp');
   }
 
   /** Creates the directories (owner-only: cached content may come from private registries). */
   async prepare(): Promise<void> {
-    for (const dir of [this.blobsDir, this.typesDir, this.tmpDir]) await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
+    for (const dir of [this.blobsDir, this.typesDir, this.scopesDir, this.tmpDir]) await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
   }
 
   blobPath(key: string): string {
@@ -38,6 +42,10 @@ export class BlobStore {
 
   typePath(key: string): string {
     return path.join(this.typesDir, checked(key));
+  }
+
+  scopePath(key: string): string {
+    return path.join(this.scopesDir, checked(key));
   }
 
   /** A fresh temporary path for a download of `key`. */
@@ -54,6 +62,7 @@ export class BlobStore {
   async remove(key: string): Promise<void> {
     await fs.promises.rm(this.blobPath(key), { force: true });
     await fs.promises.rm(this.typePath(key), { force: true });
+    await fs.promises.rm(this.scopePath(key), { force: true });
   }
 
   /** Records that a file was used, so recency survives a restart. */
@@ -64,6 +73,16 @@ export class BlobStore {
 
   async readType(key: string): Promise<string | undefined> {
     return fs.promises.readFile(this.typePath(key), 'utf8').catch(() => undefined);
+  }
+
+  /** The repositories recorded for `key`, one line each; '' when none. */
+  async readScopes(key: string): Promise<string> {
+    return fs.promises.readFile(this.scopePath(key), 'utf8').catch(() => '');
+  }
+
+  /** Adds lines to `key`'s repositories (an append of one short line: never seen half-written). */
+  async appendScope(key: string, lines: string): Promise<void> {
+    await fs.promises.appendFile(this.scopePath(key), lines, { mode: 0o600 });
   }
 
   async writeType(key: string, mediaType: string): Promise<void> {
@@ -91,7 +110,7 @@ export class BlobStore {
   /**
    * Lists the stored blobs and removes what does not belong: leftovers of
    * downloads that never finished, names that are not sha256 keys, anything
-   * that is not a regular file, media types without their blob.
+   * that is not a regular file, media types and repositories without their blob.
    */
   async scan(): Promise<{ files: StoredFile[]; removed: string[] }> {
     const removed: string[] = [];
@@ -111,8 +130,10 @@ export class BlobStore {
       files.push({ key: entry.name, size: stat.size, mtimeMs: stat.mtimeMs });
     }
     const keys = new Set(files.map((f) => f.key));
-    for (const name of await fs.promises.readdir(this.typesDir)) {
-      if (!keys.has(name)) await fs.promises.rm(path.join(this.typesDir, name), { force: true, recursive: true });
+    for (const dir of [this.typesDir, this.scopesDir]) {
+      for (const name of await fs.promises.readdir(dir)) {
+        if (!keys.has(name)) await fs.promises.rm(path.join(dir, name), { force: true, recursive: true });
+      }
     }
     return { files, removed };
   }

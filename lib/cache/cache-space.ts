@@ -24,6 +24,8 @@ export class CacheSpace {
     private readonly store: BlobStore,
     private readonly events: CacheEvents,
     private readonly logger: Logger,
+    /** Told of every key whose content left the index. */
+    private readonly onRemoved: (key: string) => void = () => undefined,
   ) {}
 
   /** Reserves room for a download of `bytes`, evicting what no longer fits. */
@@ -48,6 +50,7 @@ export class CacheSpace {
 
   /** Forgets a file that is gone. */
   remove(key: string): void {
+    this.onRemoved(key);
     if (this.index.remove(key)) this.reportUsage();
   }
 
@@ -65,6 +68,7 @@ export class CacheSpace {
   async evict(keep?: string): Promise<void> {
     const evicted = this.index.evictTo(Math.max(0, this.maxBytes - this.reservedBytes), keep);
     if (evicted.length > 0) {
+      for (const entry of evicted) this.onRemoved(entry.key);
       // The entries left the index at once; their files go one by one. A
       // download of one of them placed meanwhile would be removed with them.
       const removal = this.removeFiles(evicted.map((e) => e.key));

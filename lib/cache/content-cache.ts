@@ -7,6 +7,7 @@ import type { BlobSource, CachedFile } from './blob-source';
 import { CacheSpace } from './cache-space';
 import { Downloads } from './downloads';
 import { NO_CACHE_EVENTS, type CacheEvents } from './events';
+import { RepositoryScopes } from './repository-scopes';
 import type { IndexEntry } from './lru-index';
 import { StartupCheck } from './startup-check';
 
@@ -16,6 +17,12 @@ export interface ContentCacheOptions {
   logger: Logger;
   clock: Clock;
   events?: CacheEvents;
+  /**
+   * `repository` (the default): content is answered under a repository only
+   * once the upstream confirmed that repository holds it; `registry`: under
+   * any repository of the registry (`.cache_scope registry`, single-tenant nodes).
+   */
+  scope?: 'repository' | 'registry';
 }
 
 /**
@@ -28,6 +35,8 @@ export class ContentCache {
   readonly maxBytes: number;
   /** Resolves once the directory is prepared and scanned. */
   readonly ready: Promise<void>;
+  /** Which repositories hold what is cached; absent with `.cache_scope registry`. */
+  readonly scopes?: RepositoryScopes;
   private readonly space: CacheSpace;
   private readonly downloads: Downloads;
   private readonly check: StartupCheck;
@@ -39,7 +48,9 @@ export class ContentCache {
     this.store = new BlobStore(options.dir);
     this.maxBytes = options.maxBytes;
     this.events = options.events ?? NO_CACHE_EVENTS;
-    this.space = new CacheSpace(options.maxBytes, this.store, this.events, options.logger);
+    const scopes = options.scope === 'registry' ? undefined : new RepositoryScopes(this.store);
+    this.scopes = scopes;
+    this.space = new CacheSpace(options.maxBytes, this.store, this.events, options.logger, (key) => scopes?.forget(key));
     this.downloads = new Downloads({ store: this.store, space: this.space, maxBytes: options.maxBytes, logger: options.logger, clock: options.clock, events: this.events });
     this.check = new StartupCheck(this.store, options.logger, (key) => this.forget(key));
     this.ready = this.open().catch((error: Error) => {

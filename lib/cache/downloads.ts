@@ -50,7 +50,7 @@ export class Downloads {
     const shared = this.byKey.get(key);
     if (shared) {
       const download = await shared;
-      return download ? { kind: 'download', download } : { kind: 'upstream', response: await fetch() };
+      return download ? { kind: 'download', download, started: false } : { kind: 'upstream', response: await fetch() };
     }
     let own: BlobSource | undefined;
     const started = this.start(key, fetch, (source) => (own = source));
@@ -58,7 +58,7 @@ export class Downloads {
     const download = await started.finally(() => {
       if (!own || own.kind !== 'download') this.byKey.delete(key);
     });
-    return own ?? { kind: 'download', download: download as Download };
+    return own ?? { kind: 'download', download: download as Download, started: true };
   }
 
   /** Lets downloads finish for up to `deadlineMs`, then aborts the rest (their files are removed). */
@@ -101,7 +101,7 @@ export class Downloads {
       throw error;
     }
     // Handed out with nothing awaited since it started: it cannot have finished and closed its descriptor yet.
-    answer({ kind: 'download', download });
+    answer({ kind: 'download', download, started: true });
     return download;
   }
 

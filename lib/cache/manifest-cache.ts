@@ -70,6 +70,8 @@ export class ManifestCache {
       await content.putManifest(key, manifest.body, manifest.mediaType).catch((err: Error) => {
         this.logger.warn({ digest: manifest.digest, err: err.message }, 'cache: could not store a manifest');
       });
+      // The upstream served it under this repository: answering it here from the cache widens nothing.
+      await content.scopes?.add(req.host, req.repository, key);
     }
   }
 

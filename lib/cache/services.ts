@@ -26,7 +26,7 @@ export function createCacheServices(
 ): CacheServices {
   const settings = cacheSettings(options.settings ?? [], options.home, options.cacheByDefault ?? true);
   const content = settings.dir
-    ? new ContentCache({ dir: settings.dir, maxBytes: settings.maxBytes, logger: options.logger, clock: options.clock, events })
+    ? new ContentCache({ dir: settings.dir, maxBytes: settings.maxBytes, logger: options.logger, clock: options.clock, events, scope: settings.scope })
     : undefined;
   return {
     content,

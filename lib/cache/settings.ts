@@ -10,6 +10,8 @@ export interface CacheSettings {
   dir?: string;
   maxBytes: number;
   tagTtlMs: number;
+  /** What a cached digest is answered under: repositories confirmed to hold it, or any repository of the registry. */
+  scope: 'repository' | 'registry';
 }
 
 /** Where the cache lives without a `.cache` line, relative to the mirror's home. */
@@ -20,14 +22,20 @@ export const DEFAULT_TAG_TTL_MS = 30_000;
 export { parseSize };
 
 /**
- * Reads `: .cache <dir> [<max size>]` / `: .cache off` and `: .tag_ttl <duration>`
+ * Reads `: .cache <dir> [<max size>]` / `: .cache off`, `: .tag_ttl <duration>`
+ * and `: .cache_scope repository|registry`
  * from the `.proxy` settings. The cache is on by default under `<home>/cache`
  * (`onByDefault` false: off unless a `.cache` line turns it on).
  */
 export function cacheSettings(settings: readonly Line[], home: string, onByDefault = true): CacheSettings {
-  const result: CacheSettings = { dir: onByDefault ? path.join(home, DEFAULT_CACHE_DIR) : undefined, maxBytes: DEFAULT_CACHE_BYTES, tagTtlMs: DEFAULT_TAG_TTL_MS };
+  const result: CacheSettings = { dir: onByDefault ? path.join(home, DEFAULT_CACHE_DIR) : undefined, maxBytes: DEFAULT_CACHE_BYTES, tagTtlMs: DEFAULT_TAG_TTL_MS, scope: 'repository' };
   for (const line of settings) {
     if (line.name === 'tag_ttl') result.tagTtlMs = parseDuration(line.input, line.inputPos);
+    if (line.name === 'cache_scope') {
+      const scope = line.input.trim();
+      if (scope !== 'repository' && scope !== 'registry') throw new RunmdError(line.inputPos, '.cache_scope takes "repository" (the default) or "registry"');
+      result.scope = scope;
+    }
     if (line.name !== 'cache') continue;
     const words = line.input.split(/\s+/).filter((w) => w !== '');
     if (words.length === 1 && words[0] === 'off') {

@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import type { CachedFile } from '../cache/blob-source';
 import type { ContentCache } from '../cache/content-cache';
 import { cacheKey } from '../cache/cache-key';
+import { confirmRepository } from './confirm-repository';
 import { mirrorContext, type MirrorContext } from './context';
 import { forwardHeaders, upstreamPath } from './forward';
 import { relay } from '../http/relay';
@@ -56,6 +57,9 @@ async function getBlob(req: Request, res: Response, ctx: MirrorContext, deps: Bl
   // The download outlives the request that started it (no client signal):
   // other requests read along, and a client that was cut off resumes with Range.
   const source = await content.fetchBlob(key, () => limited(limiter, () => send(req, ctx, 'GET', [], false)));
+  // Content another repository brought in is answered here only once the upstream confirms this one holds it.
+  if (source.kind === 'download' && source.started) await content.scopes?.add(ctx.upstream.host, ctx.repository, key);
+  else if (source.kind !== 'upstream') await confirmRepository(req, ctx, content, key, 'blobs');
   if (source.kind === 'hit') {
     if (await serveCachedFile(req, res, digest, source.file, count('cache'))) return;
     content.forget(key);
@@ -78,6 +82,7 @@ async function getBlob(req: Request, res: Response, ctx: MirrorContext, deps: Bl
 async function headBlob(req: Request, res: Response, ctx: MirrorContext, content: ContentCache, key: string): Promise<void> {
   const file: CachedFile | undefined = await content.find(key);
   if (!file) return passThrough(req, res, ctx, undefined);
+  await confirmRepository(req, ctx, content, key, 'blobs');
   startBlobAnswer(req, res, ctx.reference ?? '', file.size);
   res.end();
 }

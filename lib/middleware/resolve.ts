@@ -1,3 +1,5 @@
+import { cacheKey } from '../cache/cache-key';
+import { confirmRepository } from './confirm-repository';
 import { mirrorContext, type MirrorContext } from './context';
 import { type ResolvedManifest } from '../oci/resolved-manifest';
 import { ManifestCache, STALE_HEADER, type ManifestRequest } from '../cache/manifest-cache';
@@ -41,6 +43,10 @@ export const resolvePlugin: PluginDefinition = {
       const accept = mergeAccept(req.get('accept'), extraTypes);
       const asked = produced ? undefined : manifestRequest(ctx, accept, head);
       const cached = asked && !(head && ctx.headFromUpstream) && (await manifests.fresh(asked));
+      const content = deps.services.cache.content;
+      const key = ctx.referenceKind === 'digest' ? cacheKey(ctx.reference ?? '') : undefined;
+      // By digest, the cache may hold what another repository brought in (by tag, the resolution is this repository's own).
+      if (cached && content && key) await confirmRepository(req, ctx, content, key, 'manifests', cached.mediaType);
       if (cached) {
         ctx.manifest = cached;
         return next();

@@ -8,15 +8,20 @@ const line = (name: string, input: string): Line => ({ name, input, indent: 0, p
 
 describe('cache settings', () => {
   it('is on by default under <home>/cache with a 10 GiB cap and a 30 s tag TTL', () => {
-    expect(cacheSettings([], '/srv/m')).toEqual({ dir: '/srv/m/cache', maxBytes: 10 * 1024 ** 3, tagTtlMs: 30_000 });
+    expect(cacheSettings([], '/srv/m')).toEqual({ dir: '/srv/m/cache', maxBytes: 10 * 1024 ** 3, tagTtlMs: 30_000, scope: 'repository' });
   });
 
   it('reads a directory relative to home and a size', () => {
-    expect(cacheSettings([line('cache', 'blobs 512MiB'), line('tag_ttl', '5s')], '/srv/m')).toEqual({ dir: '/srv/m/blobs', maxBytes: 512 * 1024 ** 2, tagTtlMs: 5000 });
+    expect(cacheSettings([line('cache', 'blobs 512MiB'), line('tag_ttl', '5s')], '/srv/m')).toEqual({ dir: '/srv/m/blobs', maxBytes: 512 * 1024 ** 2, tagTtlMs: 5000, scope: 'repository' });
   });
 
   it('turns the cache and the tag TTL off with "off"', () => {
-    expect(cacheSettings([line('cache', 'off')], '/srv/m')).toEqual({ dir: undefined, maxBytes: 10 * 1024 ** 3, tagTtlMs: 0 });
+    expect(cacheSettings([line('cache', 'off')], '/srv/m')).toEqual({ dir: undefined, maxBytes: 10 * 1024 ** 3, tagTtlMs: 0, scope: 'repository' });
+  });
+
+  it('reads .cache_scope and refuses other values', () => {
+    expect(cacheSettings([line('cache_scope', 'registry')], '/h').scope).toBe('registry');
+    expect(() => cacheSettings([line('cache_scope', 'global')], '/h')).toThrow(/\.cache_scope takes "repository" \(the default\) or "registry"/);
   });
 
   it('rejects a bad size with the position of the line', () => {
