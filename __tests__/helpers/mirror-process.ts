@@ -21,13 +21,17 @@ export interface MirrorProcess {
  * Writes `runmd` (with `MIRROR_PORT` replaced by a free port) to `dir` and
  * runs the built CLI on it; resolves once the mirror accepts connections.
  * containerd host files go to `dir/certs.d`, never to the machine's own.
+ * `wrapper` (a command and its arguments, e.g. `unshare …`) runs the CLI,
+ * which must keep the wrapper's process id (exec) for `rss` to read it.
  */
-export async function startMirrorProcess(dir: string, runmd: string, args: string[] = []): Promise<MirrorProcess> {
+export async function startMirrorProcess(dir: string, runmd: string, args: string[] = [], wrapper: string[] = []): Promise<MirrorProcess> {
   const port = await freePort();
   const configPath = path.join(dir, 'mirror.runmd');
   fs.writeFileSync(configPath, runmd.replaceAll('MIRROR_PORT', String(port)));
   const logPath = path.join(dir, 'mirror.log');
-  const child = startProcess({ name: 'lifec-mirror', command: process.execPath, args: [BIN, ...args, 'start', '--config', configPath, '--hosts-dir', path.join(dir, 'certs.d')], logPath, cwd: dir });
+  const cli = [process.execPath, BIN, ...args, 'start', '--config', configPath, '--hosts-dir', path.join(dir, 'certs.d')];
+  const [command, ...rest] = [...wrapper, ...cli];
+  const child = startProcess({ name: 'lifec-mirror', command: command!, args: rest, logPath, cwd: dir });
   await child.waitForPort(port, 30_000);
   const status = (field: string): number => {
     const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'));

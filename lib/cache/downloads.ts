@@ -7,7 +7,8 @@ import type { BlobStore } from './blob-store';
 import type { BlobSource } from './blob-source';
 import type { CacheSpace, Reservation } from './cache-space';
 import { Download, type DownloadState } from './download';
-import type { CacheEvents } from './events';
+import { DiskRoom, isDiskFull } from './disk-room';
+import type { CacheEvents, RelayReason } from './events';
 import { HashWorkers, type HashJob } from './hash-workers';
 
 export interface DownloadsOptions {
@@ -31,10 +32,13 @@ export class Downloads {
   /** Downloads in progress, each with the promise of its clean-up. */
   private readonly running = new Map<Download, Promise<void>>();
   private readonly hashers = new HashWorkers();
+  private readonly room: DiskRoom;
   /** Set by `close`: no new download starts. */
   private closing = false;
 
-  constructor(private readonly options: DownloadsOptions) {}
+  constructor(private readonly options: DownloadsOptions) {
+    this.room = new DiskRoom(options.store.tmpDir);
+  }
 
   /** Fails when the hashing thread cannot run (the cache is then unusable). */
   check(): Promise<void> {
@@ -81,7 +85,13 @@ export class Downloads {
     const response = await fetch();
     const size = Number(response.headers['content-length']);
     // Closing (the answer came after close began): relay it, start nothing.
-    if (this.closing || response.status !== 200 || !Number.isSafeInteger(size) || size < 0 || size > this.options.maxBytes) {
+    if (this.closing || response.status !== 200 || !Number.isSafeInteger(size) || size < 0) {
+      answer({ kind: 'upstream', response });
+      return undefined;
+    }
+    const claim = size > this.options.maxBytes ? 'too_large' : await this.room.claim(size);
+    if (typeof claim === 'string') {
+      this.relayed(key, size, claim);
       answer({ kind: 'upstream', response });
       return undefined;
     }
@@ -95,14 +105,29 @@ export class Downloads {
       const fd = await new Promise<number>((resolve, reject) => fs.open(temp, 'wx+', 0o600, (error, opened) => (error ? reject(error) : resolve(opened))));
       download = this.create(key, size, fd, response, temp, reservation);
     } catch (error) {
-      // Nobody will read the answer (ENOSPC, EMFILE): free its socket and download slot now.
       reservation.release();
+      claim.release();
+      // The disk is full: the client still gets the blob, relayed.
+      if (isDiskFull(error)) {
+        this.relayed(key, size, 'no_space');
+        answer({ kind: 'upstream', response });
+        return undefined;
+      }
+      // Nobody will read the answer (EMFILE): free its socket and download slot now.
       response.body.destroy();
       throw error;
     }
+    claim.follow(download);
     // Handed out with nothing awaited since it started: it cannot have finished and closed its descriptor yet.
     answer({ kind: 'download', download, started: true });
     return download;
+  }
+
+  private relayed(key: string, size: number, reason: RelayReason): void {
+    this.options.events.relayed(reason);
+    const why = reason === 'too_large' ? 'it is larger than the cache' : 'the disk has no room for it';
+    const level = reason === 'no_space' ? 'warn' : 'info';
+    this.options.logger[level]({ digest: `sha256:${key}`, size, reason }, `cache: relaying a blob without caching it: ${why}`);
   }
 
   private create(key: string, size: number, fd: number, response: UpstreamResponse, temp: string, reservation: Reservation): Download {
@@ -134,6 +159,7 @@ export class Downloads {
 
   private settled(download: Download, state: DownloadState, response: UpstreamResponse): void {
     this.running.delete(download);
+    this.room.settled(download);
     // Content that does not verify counts against whoever sent it (an endpoint's circuit opens).
     const code = download.error instanceof MirrorError ? download.error.code : undefined;
     if (state !== 'verified' && (code === 'DIGEST_INVALID' || code === 'SIZE_INVALID')) response.rejectContent?.(download.error!);
@@ -141,7 +167,10 @@ export class Downloads {
     if (state !== 'verified') this.byKey.delete(download.key);
     this.options.events.downloaded(download.written, state === 'verified' ? 'verified' : 'failed');
     if (state !== 'verified') {
-      this.options.logger.warn({ digest: `sha256:${download.key}`, err: download.error?.message }, 'cache: download failed, nothing stored');
+      const full = isDiskFull(download.error);
+      // Its readers were cut; they come back with Range and are relayed while the disk is full (DiskRoom).
+      const message = full ? 'cache: the disk filled up during a download, nothing stored' : 'cache: download failed, nothing stored';
+      this.options.logger.warn({ digest: `sha256:${download.key}`, err: download.error?.message }, message);
     }
   }
 }

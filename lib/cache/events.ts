@@ -10,7 +10,12 @@ export interface CacheEvents {
   downloaded(bytes: number, outcome: 'verified' | 'failed'): void;
   /** A manifest was served from a stale tag resolution because the upstream failed. */
   staleServed(): void;
+  /** A blob was relayed without being cached: larger than the cap, or no room on the disk. */
+  relayed(reason: RelayReason): void;
 }
+
+/** Why a cacheable blob was relayed instead of cached. */
+export type RelayReason = 'too_large' | 'no_space';
 
 /** For a cache nobody observes. */
 export const NO_CACHE_EVENTS: CacheEvents = {
@@ -19,4 +24,5 @@ export const NO_CACHE_EVENTS: CacheEvents = {
   usage: () => undefined,
   downloaded: () => undefined,
   staleServed: () => undefined,
+  relayed: () => undefined,
 };

@@ -28,6 +28,7 @@ export class MirrorMetrics implements ResilienceEvents, EndpointEvents {
   readonly cacheBytes = this.gauge('lifec_cache_size_bytes', 'Bytes in the cache.', []);
   readonly cacheEntries = this.gauge('lifec_cache_entries', 'Files in the cache.', []);
   readonly downloadedBytes = this.counter('lifec_upstream_download_bytes_total', 'Blob bytes downloaded into the cache, by outcome (verified, failed).', ['outcome']);
+  readonly relayed = this.counter('lifec_cache_relayed_total', 'Blobs relayed from the upstream without caching them, by reason (too_large: over the cap, no_space: the disk is full).', ['reason']);
   readonly downloads = this.counter('lifec_upstream_downloads_total', 'Blob downloads into the cache, by outcome.', ['outcome']);
   readonly upstreamLatency = new Histogram({
     name: 'lifec_upstream_request_duration_seconds',
@@ -99,6 +100,7 @@ export class MirrorMetrics implements ResilienceEvents, EndpointEvents {
       usage: (bytes, entries) => (this.cacheBytes.set(bytes), this.cacheEntries.set(entries)),
       downloaded: (bytes, outcome) => (this.downloadedBytes.inc({ outcome }, bytes), this.downloads.inc({ outcome })),
       staleServed: () => this.staleServed.inc(),
+      relayed: (reason) => this.relayed.inc({ reason }),
     };
   }
 
