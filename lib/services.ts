@@ -49,6 +49,7 @@ export function createServices(options: ServiceOptions): MirrorServices {
 /** Metrics, cache and resilience; closing lets cache downloads drain first. */
 function cacheAndResilience(options: ServiceOptions): Pick<MirrorServices, 'metrics' | 'cache' | 'resilience' | 'close'> {
   const metrics = new MirrorMetrics();
-  const cache = createCacheServices(options, metrics.cacheEvents());
-  return { metrics, cache, resilience: createResilience(options, metrics), close: () => cache.close() };
+  const resilience = createResilience(options, metrics);
+  const cache = createCacheServices({ ...options, memory: resilience.memory }, metrics.cacheEvents());
+  return { metrics, cache, resilience, close: () => cache.close() };
 }

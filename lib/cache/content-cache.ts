@@ -8,6 +8,7 @@ import { CacheSpace } from './cache-space';
 import { Downloads } from './downloads';
 import { NO_CACHE_EVENTS, type CacheEvents } from './events';
 import { RepositoryScopes } from './repository-scopes';
+import { MemoryBudget } from '../resilience/memory-budget';
 import type { IndexEntry } from './lru-index';
 import { StartupCheck } from './startup-check';
 
@@ -23,6 +24,8 @@ export interface ContentCacheOptions {
    * any repository of the registry (`.cache_scope registry`, single-tenant nodes).
    */
   scope?: 'repository' | 'registry';
+  /** The buffer memory that downloads and readers share (`.buffer_memory`). */
+  memory?: MemoryBudget;
 }
 
 /**
@@ -37,6 +40,8 @@ export class ContentCache {
   readonly ready: Promise<void>;
   /** Which repositories hold what is cached; absent with `.cache_scope registry`. */
   readonly scopes?: RepositoryScopes;
+  /** What its readers' buffers and downloads' chunks are taken from. */
+  readonly memory: MemoryBudget;
   private readonly space: CacheSpace;
   private readonly downloads: Downloads;
   private readonly check: StartupCheck;
@@ -51,7 +56,8 @@ export class ContentCache {
     const scopes = options.scope === 'registry' ? undefined : new RepositoryScopes(this.store);
     this.scopes = scopes;
     this.space = new CacheSpace(options.maxBytes, this.store, this.events, options.logger, (key) => scopes?.forget(key));
-    this.downloads = new Downloads({ store: this.store, space: this.space, maxBytes: options.maxBytes, logger: options.logger, clock: options.clock, events: this.events });
+    this.memory = options.memory ?? MemoryBudget.unlimited();
+    this.downloads = new Downloads({ store: this.store, space: this.space, maxBytes: options.maxBytes, logger: options.logger, clock: options.clock, events: this.events, memory: this.memory });
     this.check = new StartupCheck(this.store, options.logger, (key) => this.forget(key));
     this.ready = this.open().catch((error: Error) => {
       this.broken = error;

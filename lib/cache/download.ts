@@ -4,6 +4,7 @@ import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MirrorError } from '../errors';
 import type { HashJob } from './hash-workers';
+import { MemoryBudget } from '../resilience/memory-budget';
 
 export type DownloadState = 'running' | 'verified' | 'failed';
 
@@ -58,6 +59,8 @@ export class Download extends EventEmitter {
     private readonly body: Readable,
     job: HashJob,
     hooks: DownloadHooks,
+    /** The newest chunks are kept only while it has room; readers read the file otherwise. */
+    private readonly memory: MemoryBudget = MemoryBudget.unlimited(),
   ) {
     super();
     this.setMaxListeners(0);
@@ -129,19 +132,31 @@ export class Download extends EventEmitter {
     if (this.refs > 0) return;
     fs.close(this.fd, () => undefined);
     // Nobody reads any more: the chunks kept for readers go too.
-    this.recent.length = 0;
-    this.recentBytes = 0;
+    this.dropRecent();
   }
 
   /** Called by the writer once `chunks` are hashed and in the file. */
   progressed(chunks: Buffer[]): void {
     for (const chunk of chunks) {
-      this.recent.push({ start: this.written, chunk });
-      this.recentBytes += chunk.length;
+      // Kept chunks stay contiguous (`bytesAt` searches them): one that finds no room ends the run.
+      if (this.refs > 0 && this.memory.tryTake(chunk.length)) {
+        this.recent.push({ start: this.written, chunk });
+        this.recentBytes += chunk.length;
+      } else this.dropRecent();
       this.written += chunk.length;
     }
-    while (this.recentBytes > RECENT_BYTES && this.recent.length > 1) this.recentBytes -= this.recent.shift()!.chunk.length;
+    while (this.recentBytes > RECENT_BYTES && this.recent.length > 1) {
+      const dropped = this.recent.shift()!.chunk.length;
+      this.recentBytes -= dropped;
+      this.memory.give(dropped);
+    }
     this.emit('progress');
+  }
+
+  private dropRecent(): void {
+    this.memory.give(this.recentBytes);
+    this.recent.length = 0;
+    this.recentBytes = 0;
   }
 
   private check(hex: string): string {

@@ -10,6 +10,7 @@ import { Download, type DownloadState } from './download';
 import { DiskRoom, isDiskFull } from './disk-room';
 import type { CacheEvents, RelayReason } from './events';
 import { HashWorkers, type HashJob } from './hash-workers';
+import { MemoryBudget } from '../resilience/memory-budget';
 
 export interface DownloadsOptions {
   store: BlobStore;
@@ -19,7 +20,16 @@ export interface DownloadsOptions {
   logger: Logger;
   clock: Clock;
   events: CacheEvents;
+  /** Each download takes its working set from here before it starts, and its newest chunks while there is room. */
+  memory?: MemoryBudget;
 }
+
+/**
+ * What one download holds however fast its readers are: the writer's batch
+ * (4 MiB and the chunk that crossed it), the part of its staging buffer a
+ * batch fills on the hashing thread, and the upstream socket's read (1 MiB).
+ */
+export const DOWNLOAD_WORKING_SET = 11 * 1024 * 1024;
 
 /**
  * Starts the cache's downloads: one per blob however many requests want it
@@ -33,11 +43,13 @@ export class Downloads {
   private readonly running = new Map<Download, Promise<void>>();
   private readonly hashers = new HashWorkers();
   private readonly room: DiskRoom;
+  private readonly memory: MemoryBudget;
   /** Set by `close`: no new download starts. */
   private closing = false;
 
   constructor(private readonly options: DownloadsOptions) {
     this.room = new DiskRoom(options.store.tmpDir);
+    this.memory = options.memory ?? MemoryBudget.unlimited();
   }
 
   /** Fails when the hashing thread cannot run (the cache is then unusable). */
@@ -82,7 +94,26 @@ export class Downloads {
   }
 
   private async start(key: string, fetch: () => Promise<UpstreamResponse>, answer: (s: BlobSource) => void): Promise<Download | undefined> {
-    const response = await fetch();
+    // Downloads wait for their working set when the budget is spent (readers then read from the files).
+    await this.memory.take(DOWNLOAD_WORKING_SET);
+    let response: UpstreamResponse;
+    try {
+      response = await fetch();
+    } catch (error) {
+      this.memory.give(DOWNLOAD_WORKING_SET);
+      throw error;
+    }
+    const download = await this.begin(key, response, answer).catch((error: unknown) => {
+      this.memory.give(DOWNLOAD_WORKING_SET);
+      throw error;
+    });
+    // A relayed answer holds less than a download, but holds it until its body is done.
+    if (download) void download.settled.finally(() => this.memory.give(DOWNLOAD_WORKING_SET));
+    else response.body.once('close', () => this.memory.give(DOWNLOAD_WORKING_SET));
+    return download;
+  }
+
+  private async begin(key: string, response: UpstreamResponse, answer: (s: BlobSource) => void): Promise<Download | undefined> {
     const size = Number(response.headers['content-length']);
     // Closing (the answer came after close began): relay it, start nothing.
     if (this.closing || response.status !== 200 || !Number.isSafeInteger(size) || size < 0) {
@@ -152,7 +183,7 @@ export class Downloads {
         reservation.release();
         await fs.promises.rm(temp, { force: true }).catch(() => undefined);
       },
-    });
+    }, this.memory);
     this.running.set(download, download.settled.then((state) => this.settled(download, state, response)));
     return download;
   }

@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import type { CachedFile } from './blob-source';
 import type { Download } from './download';
 import { MirrorError, UpstreamError } from '../errors';
+import type { MemoryBudget } from '../resilience/memory-budget';
 import { Header } from '../oci/mediatypes';
 import { ifRangeMatches, parseRange, type ByteRange } from '../http/range';
 import { completeFile, sendFileRange, type RangeSource } from '../http/send-file';
@@ -44,7 +45,7 @@ export type SentCounter = (bytes: number) => void;
  * treats it as a miss. Out of file descriptors (EMFILE, ENFILE) the file is
  * still good: the client is told to come back (503 with `Retry-After`).
  */
-export async function serveCachedFile(req: Request, res: Response, digest: string, file: CachedFile, onSent: SentCounter): Promise<boolean> {
+export async function serveCachedFile(req: Request, res: Response, digest: string, file: CachedFile, onSent: SentCounter, memory?: MemoryBudget): Promise<boolean> {
   const handle = await fs.promises.open(file.path, 'r').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'EMFILE' || error.code === 'ENFILE') {
       throw new MirrorError(503, 'UNAVAILABLE', 'the mirror has no file descriptor left; try again', { cause: error, headers: { 'Retry-After': '1' } });
@@ -59,7 +60,7 @@ export async function serveCachedFile(req: Request, res: Response, digest: strin
     return true;
   }
   try {
-    await sendFileRange(completeFile(handle.fd), res, part.start, part.end, onSent);
+    await sendFileRange(completeFile(handle.fd), res, part.start, part.end, onSent, memory);
   } finally {
     await handle.close();
   }
@@ -72,7 +73,7 @@ export async function serveCachedFile(req: Request, res: Response, digest: strin
  * false, having sent nothing, when the download is over and its file closed:
  * the caller looks the blob up again (it is cached by then).
  */
-export async function serveDownload(req: Request, res: Response, digest: string, download: Download, onSent: SentCounter): Promise<boolean> {
+export async function serveDownload(req: Request, res: Response, digest: string, download: Download, onSent: SentCounter, memory?: MemoryBudget): Promise<boolean> {
   // Joined just after it failed: an error answer now beats headers and a cut connection.
   if (download.state === 'failed') throw new UpstreamError(502, 'UNAVAILABLE', 'the upstream download of this blob failed', { cause: download.error });
   if (!download.retain()) return false;
@@ -83,7 +84,7 @@ export async function serveDownload(req: Request, res: Response, digest: string,
     return true;
   }
   try {
-    await sendFileRange(downloadSource(download), res, part.start, part.end, onSent);
+    await sendFileRange(downloadSource(download), res, part.start, part.end, onSent, memory);
   } finally {
     download.release();
   }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
+import type { MemoryBudget } from '../resilience/memory-budget';
 import type { Line } from '../runmd/ast';
 import { ContentCache } from './content-cache';
 import type { CacheEvents } from './events';
@@ -21,12 +22,12 @@ export interface CacheServices {
 
 /** Builds the cache from the `.proxy` settings (`.cache`, `.tag_ttl`). @throws RunmdError for a bad setting. */
 export function createCacheServices(
-  options: { home: string; logger: Logger; clock: Clock; settings?: readonly Line[]; cacheByDefault?: boolean },
+  options: { home: string; logger: Logger; clock: Clock; settings?: readonly Line[]; cacheByDefault?: boolean; memory?: MemoryBudget },
   events: CacheEvents,
 ): CacheServices {
   const settings = cacheSettings(options.settings ?? [], options.home, options.cacheByDefault ?? true);
   const content = settings.dir
-    ? new ContentCache({ dir: settings.dir, maxBytes: settings.maxBytes, logger: options.logger, clock: options.clock, events, scope: settings.scope })
+    ? new ContentCache({ dir: settings.dir, maxBytes: settings.maxBytes, logger: options.logger, clock: options.clock, events, scope: settings.scope, memory: options.memory })
     : undefined;
   return {
     content,

@@ -1,10 +1,16 @@
 import fs from 'node:fs';
 import type { Writable } from 'node:stream';
+import type { MemoryBudget } from '../resilience/memory-budget';
 
 /** Bytes per read: large reads keep syscalls per GiB low. */
 const CHUNK = 1024 * 1024;
 /** Chunks per response being read or written at once: one being read while the others are being written. */
 const IN_FLIGHT = 3;
+/**
+ * The one buffer a reader gets when the memory budget is spent: every
+ * response keeps moving, at smaller reads, without waiting for others.
+ */
+const FLOOR = 64 * 1024;
 
 /**
  * A file being sent: complete, or still growing (a download in progress).
@@ -38,7 +44,9 @@ export const completeFile = (fd: number): RangeSource => ({
  * than the copying itself. Bytes the source still holds in memory (a
  * download's newest chunks) are sent as they are, without a read.
  * Backpressure is the number of chunks in flight: at most `IN_FLIGHT` wait
- * in a slow client's socket.
+ * in a slow client's socket. Read buffers come from `memory` (the mirror's
+ * `.buffer_memory`); when it is spent a response reads through one small
+ * buffer of its own ({@link FLOOR}) instead.
  *
  * Resolves once the response is finished; on a read error, a file shorter
  * than expected or a client that went away, destroys `res` and rejects (the
@@ -46,10 +54,13 @@ export const completeFile = (fd: number): RangeSource => ({
  * bytes the socket accepted either way. The caller keeps the descriptor
  * open until this settles.
  */
-export function sendFileRange(source: RangeSource, res: Writable, start: number, end: number, onSent: (bytes: number) => void): Promise<void> {
+export function sendFileRange(source: RangeSource, res: Writable, start: number, end: number, onSent: (bytes: number) => void, memory?: MemoryBudget): Promise<void> {
   return new Promise((resolve, reject) => {
     let cancelWait: (() => void) | undefined;
     const free: Buffer[] = [];
+    /** Buffers this response allocated, and the bytes of them taken from `memory`. */
+    let owned = 0;
+    let budgeted = 0;
     let inFlight = 0;
     let position = start;
     let sent = 0;
@@ -63,6 +74,7 @@ export function sendFileRange(source: RangeSource, res: Writable, start: number,
       done = true;
       cancelWait?.();
       res.off('close', onClose);
+      memory?.give(budgeted);
       onSent(sent);
       if (failure) reject(failure);
       else resolve();
@@ -129,7 +141,12 @@ export function sendFileRange(source: RangeSource, res: Writable, start: number,
         return pump();
       }
       // At most IN_FLIGHT buffers ever exist: one per chunk in flight.
-      const buffer = free.pop() ?? Buffer.allocUnsafeSlow(Math.min(CHUNK, end - start + 1));
+      const buffer = free.pop() ?? allocate();
+      if (!buffer) {
+        // No room for another: the ones in flight come back with their write callbacks.
+        inFlight -= 1;
+        return;
+      }
       reading = true;
       const length = Math.min(buffer.length, end - position + 1, limit - position);
       fs.read(source.fd, buffer, 0, length, position, (error, bytesRead) => {
@@ -141,6 +158,17 @@ export function sendFileRange(source: RangeSource, res: Writable, start: number,
         send([bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead)], buffer);
         pump();
       });
+    };
+    const allocate = (): Buffer | undefined => {
+      const size = Math.min(CHUNK, end - start + 1);
+      if (!memory || memory.tryTake(size)) {
+        budgeted += memory ? size : 0;
+        owned += 1;
+        return Buffer.allocUnsafeSlow(size);
+      }
+      if (owned > 0) return undefined;
+      owned += 1;
+      return Buffer.allocUnsafeSlow(Math.min(FLOOR, size));
     };
     res.on('close', onClose);
     pump();

@@ -50,6 +50,7 @@ export class MirrorMetrics implements ResilienceEvents, EndpointEvents {
     },
   });
   readonly activeDownloads = this.gauge('lifec_upstream_downloads_active', 'Upstream blob downloads running.', []);
+  readonly bufferMemoryUsed = this.gauge('lifec_buffer_memory_bytes', 'Bytes of the buffer memory budget (.buffer_memory) that transfers hold.', []);
   readonly queuedDownloads = this.gauge('lifec_upstream_downloads_queued', 'Requests waiting for a download slot.', []);
   readonly rateLimitRemaining = this.gauge('lifec_upstream_ratelimit_remaining', 'Pulls the upstream says are left in its rate-limit window (its ratelimit-remaining header), by upstream.', ['upstream']);
   readonly tokenFetches = this.counter('lifec_token_fetches_total', 'Tokens fetched from upstream token services, by upstream and outcome.', ['upstream', 'outcome']);
@@ -90,6 +91,10 @@ export class MirrorMetrics implements ResilienceEvents, EndpointEvents {
   limiter(active: number, queued: number): void {
     this.activeDownloads.set(active);
     this.queuedDownloads.set(queued);
+  }
+
+  bufferMemory(used: number): void {
+    this.bufferMemoryUsed.set(used);
   }
 
   /** The cache's events, as metrics. */

@@ -10,6 +10,7 @@ import { clientPath } from '../upstream/select';
 import { serveCachedFile, serveDownload, startBlobAnswer } from '../cache/serve-blob';
 import type { ByteSource, MirrorMetrics } from '../metrics/metrics';
 import type { DownloadLimiter } from '../resilience/limiter';
+import type { MemoryBudget } from '../resilience/memory-budget';
 import type { UpstreamResponse } from '../upstream/exchange';
 import type { PluginDefinition } from './plugin';
 
@@ -31,12 +32,12 @@ export const pullPlugin: PluginDefinition = {
   terminal: true,
   create(_call, deps) {
     const { metrics, cache } = deps.services;
-    const limiter = deps.services.resilience.downloads;
+    const { downloads: limiter, memory } = deps.services.resilience;
     return async (req, res) => {
       const ctx = mirrorContext(res);
       const key = ctx.route === 'blobs' && ctx.reference ? cacheKey(ctx.reference) : undefined;
       const content = cache.content;
-      if (!content || !key) return passThrough(req, res, ctx, ctx.route === 'blobs' ? limiter : undefined, metrics);
+      if (!content || !key) return passThrough(req, res, ctx, ctx.route === 'blobs' ? { limiter, memory } : undefined, metrics);
       if (req.method === 'HEAD') return ctx.headFromUpstream ? passThrough(req, res, ctx) : headBlob(req, res, ctx, content, key);
       await getBlob(req, res, ctx, { content, key, limiter, metrics });
     };
@@ -61,19 +62,19 @@ async function getBlob(req: Request, res: Response, ctx: MirrorContext, deps: Bl
   if (source.kind === 'download' && source.started) await content.scopes?.add(ctx.upstream.host, ctx.repository, key);
   else if (source.kind !== 'upstream') await confirmRepository(req, ctx, content, key, 'blobs');
   if (source.kind === 'hit') {
-    if (await serveCachedFile(req, res, digest, source.file, count('cache'))) return;
+    if (await serveCachedFile(req, res, digest, source.file, count('cache'), content.memory)) return;
     content.forget(key);
     return getBlob(req, res, ctx, deps);
   }
   if (source.kind === 'download') {
-    if (await serveDownload(req, res, digest, source.download, count('download'))) return;
+    if (await serveDownload(req, res, digest, source.download, count('download'), content.memory)) return;
     return getBlob(req, res, ctx, deps);
   }
   // Not cacheable. The full answer came back for a client that asked a range: ask again with it.
   if (source.response.status === 200 && req.get('range')) {
     // Destroyed, not drained: draining a multi-GiB blob nobody reads would hold the download slot.
     source.response.body.destroy();
-    return passThrough(req, res, ctx, limiter, metrics);
+    return passThrough(req, res, ctx, { limiter, memory: content.memory }, metrics);
   }
   await relayCounted(source.response, res, req.method === 'HEAD', ctx, metrics);
 }
@@ -87,10 +88,28 @@ async function headBlob(req: Request, res: Response, ctx: MirrorContext, content
   res.end();
 }
 
-async function passThrough(req: Request, res: Response, ctx: MirrorContext, limiter?: DownloadLimiter, metrics?: MirrorMetrics): Promise<void> {
+/** What an uncached blob relay waits for: a download slot, and its buffers' share of `.buffer_memory`. */
+interface RelayLimits {
+  limiter: DownloadLimiter;
+  memory: MemoryBudget;
+}
+
+/** A relay holds the upstream socket's read (1 MiB) and a chunk in the client's socket. */
+const RELAY_WORKING_SET = 2 * 1024 * 1024;
+
+async function passThrough(req: Request, res: Response, ctx: MirrorContext, limits?: RelayLimits, metrics?: MirrorMetrics): Promise<void> {
   const head = req.method === 'HEAD';
   const fetch = () => send(req, ctx, head ? 'HEAD' : 'GET', PULL_HEADERS, true);
-  const upstream = limiter && !head ? await limited(limiter, fetch, ctx.signal) : await fetch();
+  if (!limits || head) return relayCounted(await fetch(), res, head, ctx, metrics);
+  await limits.memory.take(RELAY_WORKING_SET);
+  let upstream: UpstreamResponse;
+  try {
+    upstream = await limited(limits.limiter, fetch, ctx.signal);
+  } catch (error) {
+    limits.memory.give(RELAY_WORKING_SET);
+    throw error;
+  }
+  upstream.body.once('close', () => limits.memory.give(RELAY_WORKING_SET));
   await relayCounted(upstream, res, head, ctx, metrics);
 }
 

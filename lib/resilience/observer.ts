@@ -17,4 +17,6 @@ export interface ResilienceEvents extends UpstreamObserver {
   /** Reads the breakers' states when they are shown (a breaker turns half-open without an event). */
   watchCircuits(breakers: () => ReadonlyArray<{ host: string; state: CircuitState }>): void;
   limiter(active: number, queued: number): void;
+  /** Bytes of the buffer memory budget in use. */
+  bufferMemory(used: number): void;
 }

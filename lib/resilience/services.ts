@@ -2,6 +2,7 @@ import type { Clock } from '../clock';
 import type { Line } from '../runmd/ast';
 import { CircuitBreaker } from './circuit-breaker';
 import { DownloadLimiter } from './limiter';
+import { MemoryBudget } from './memory-budget';
 import type { ResilienceEvents, UpstreamObserver } from './observer';
 import type { RetryPolicy } from './retry';
 import { resilienceSettings } from './settings';
@@ -19,6 +20,8 @@ export interface UpstreamPolicy {
 export interface ResilienceServices {
   /** Bounds concurrent upstream blob downloads. */
   downloads: DownloadLimiter;
+  /** Bounds the buffers transfers hold in flight (`.buffer_memory`). */
+  memory: MemoryBudget;
   /** Retry policy, breaker and observer for the client of one upstream host (one breaker per host). */
   policyFor(host: string): UpstreamPolicy;
   /** Every breaker created so far (for `/readyz`). */
@@ -27,7 +30,7 @@ export interface ResilienceServices {
   maxConnections: number;
 }
 
-/** Builds retries, breakers and the limiter from `.retries`, `.circuit`, `.downloads` (and reads `.connections`). @throws RunmdError for a bad setting. */
+/** Builds retries, breakers, the limiter and the memory budget from `.retries`, `.circuit`, `.downloads`, `.buffer_memory` (and reads `.connections`). @throws RunmdError for a bad setting. */
 export function createResilience(options: { clock: Clock; settings?: readonly Line[] }, events: ResilienceEvents): ResilienceServices {
   const settings = resilienceSettings(options.settings ?? []);
   const breakers = new Map<string, CircuitBreaker>();
@@ -43,6 +46,7 @@ export function createResilience(options: { clock: Clock; settings?: readonly Li
   events.watchCircuits(() => [...breakers.values()]);
   return {
     downloads: new DownloadLimiter(settings.limiter, (active, queued) => events.limiter(active, queued)),
+    memory: new MemoryBudget(settings.bufferMemory, (used) => events.bufferMemory(used)),
     policyFor: (host) => ({ retry: settings.retry, breaker: breakerFor(host), observer: events }),
     breakers: () => [...breakers.values()],
     maxConnections: settings.maxConnections,
