@@ -5,6 +5,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Download, type DownloadHooks } from '../../../lib/cache/download';
 import { HashWorkers } from '../../../lib/cache/hash-workers';
+import { MemoryBudget } from '../../../lib/resilience/memory-budget';
 import { readAlong } from './read-along';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifec-download-'));
@@ -40,12 +41,12 @@ function gatedHooks(fail = false): DownloadHooks & { placing: Promise<void>; fin
   return hooks;
 }
 
-function start(blob: Buffer, hooks: DownloadHooks, key = hex(blob), flags = 'wx+'): { download: Download; body: PassThrough } {
+function start(blob: Buffer, hooks: DownloadHooks, key = hex(blob), flags = 'wx+', memory?: MemoryBudget): { download: Download; body: PassThrough } {
   const body = new PassThrough();
   const file = path.join(dir, `${key}-${Math.random()}`);
   if (flags === 'r') fs.writeFileSync(file, '');
   const fd = fs.openSync(file, flags);
-  return { body, download: new Download(key, blob.length, fd, body, hashers.job(fd), hooks) };
+  return { body, download: new Download(key, blob.length, fd, body, hashers.job(fd), hooks, memory) };
 }
 
 
@@ -196,5 +197,40 @@ describe('Download readers', () => {
     expect(fs.readSync(download.fd, read, 0, blob.length, 0)).toBe(blob.length);
     expect(read.equals(blob)).toBe(true);
     download.release();
+  });
+});
+
+describe('Download under a memory budget', () => {
+  it('keeps no chunk in memory when the budget is spent: readers read the file, and get every byte', async () => {
+    const blob = pattern(200_000, 4);
+    const memory = new MemoryBudget(1024);
+    const hooks = gatedHooks();
+    const { download, body } = start(blob, hooks, hex(blob), 'wx+', memory);
+    const read = readAlong(download).result;
+    body.write(blob.subarray(0, 100_000));
+    await new Promise((resolve) => download.once('progress', resolve));
+    expect(download.bytesAt(0, 100)).toBeUndefined();
+    body.end(blob.subarray(100_000));
+    await hooks.placing;
+    hooks.finish();
+    expect((await read).data.equals(blob)).toBe(true);
+    expect(await download.settled).toBe('verified');
+    expect(memory.inUse).toBe(0);
+  });
+
+  it('gives back the chunks it kept once the last reader is gone', async () => {
+    const blob = pattern(100_000, 5);
+    const memory = new MemoryBudget(1024 * 1024);
+    const hooks = gatedHooks();
+    const { download, body } = start(blob, hooks, hex(blob), 'wx+', memory);
+    download.retain();
+    body.end(blob);
+    await hooks.placing;
+    expect(memory.inUse).toBe(blob.length);
+    hooks.finish();
+    await download.settled;
+    expect(memory.inUse).toBe(blob.length);
+    download.release();
+    expect(memory.inUse).toBe(0);
   });
 });

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { completeFile, sendFileRange, type RangeSource } from '../../../lib/http/send-file';
+import { MemoryBudget } from '../../../lib/resilience/memory-budget';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifec-send-file-'));
 const file = path.join(dir, 'blob');
@@ -23,6 +24,7 @@ async function serve(
   end: number,
   claimed = end - start + 1,
   source: (fd: number) => RangeSource = completeFile,
+  memory?: MemoryBudget,
 ): Promise<{ url: string; outcome: Promise<Outcome>; close(): Promise<void> }> {
   let report: (o: Outcome) => void = () => undefined;
   const outcome = new Promise<Outcome>((resolve) => (report = resolve));
@@ -30,7 +32,7 @@ async function serve(
     const fd = fs.openSync(file, 'r');
     res.setHeader('Content-Length', claimed);
     let sent = 0;
-    sendFileRange(source(fd), res, start, end, (bytes) => (sent = bytes))
+    sendFileRange(source(fd), res, start, end, (bytes) => (sent = bytes), memory)
       .then(() => report({ sent }), (error: Error) => report({ error, sent }))
       .finally(() => fs.closeSync(fd));
   });
@@ -148,5 +150,30 @@ describe('sendFileRange', () => {
     expect(sent).toBe(content.length);
     // 3.5 MiB in 10 000-byte pieces: 367 pieces, gathered into 1 MiB writes.
     expect(writes.length).toBeLessThanOrEqual(8);
+  });
+});
+
+describe('sendFileRange with a memory budget', () => {
+  it('takes its read buffers from the budget and gives them back', async () => {
+    let highest = 0;
+    const memory = new MemoryBudget(64 * 1024 * 1024, (used) => (highest = Math.max(highest, used)));
+    const server = await serve(0, content.length - 1, content.length, completeFile, memory);
+    const { body } = await get(server.url, true);
+    expect(body.equals(content)).toBe(true);
+    expect((await server.outcome).sent).toBe(content.length);
+    await server.close();
+    // 1 MiB reads, at most three in flight.
+    expect(highest).toBeGreaterThanOrEqual(1024 * 1024);
+    expect(highest).toBeLessThanOrEqual(3 * 1024 * 1024);
+    expect(memory.inUse).toBe(0);
+  });
+
+  it('still sends everything through one small buffer when the budget is spent', async () => {
+    const memory = new MemoryBudget(1024);
+    const server = await serve(0, content.length - 1, content.length, completeFile, memory);
+    const { body } = await get(server.url);
+    expect(body.equals(content)).toBe(true);
+    expect(memory.inUse).toBe(0);
+    await server.close();
   });
 });
