@@ -6,7 +6,7 @@ import type { UpstreamResponse } from '../upstream/exchange';
 import type { BlobStore } from './blob-store';
 import type { BlobSource } from './blob-source';
 import type { CacheSpace, Reservation } from './cache-space';
-import { Download, type DownloadState } from './download';
+import { Download, type DownloadHooks, type DownloadState } from './download';
 import { DiskRoom, isDiskFull } from './disk-room';
 import type { CacheEvents, RelayReason } from './events';
 import { HashWorkers, type HashJob } from './hash-workers';
@@ -29,7 +29,7 @@ export interface DownloadsOptions {
  * (4 MiB and the chunk that crossed it), the part of its staging buffer a
  * batch fills on the hashing thread, and the upstream socket's read (1 MiB).
  */
-export const DOWNLOAD_WORKING_SET = 11 * 1024 * 1024;
+const DOWNLOAD_WORKING_SET = 11 * 1024 * 1024;
 
 /**
  * Starts the cache's downloads: one per blob however many requests want it
@@ -170,7 +170,7 @@ export class Downloads {
       throw error;
     }
     const { store, space, clock } = this.options;
-    const download = new Download(key, size, fd, response.body, job, {
+    const hooks: DownloadHooks = {
       place: async (_d, hex) => {
         await space.removed(hex);
         await store.place(temp, hex);
@@ -183,7 +183,8 @@ export class Downloads {
         reservation.release();
         await fs.promises.rm(temp, { force: true }).catch(() => undefined);
       },
-    }, this.memory);
+    };
+    const download = new Download(key, size, fd, response.body, job, hooks, this.memory);
     this.running.set(download, download.settled.then((state) => this.settled(download, state, response)));
     return download;
   }
