@@ -50,6 +50,8 @@ export class Download extends EventEmitter {
   /** The newest chunks in the file, oldest first, `RECENT_BYTES` at most. */
   private readonly recent: Array<{ start: number; chunk: Buffer }> = [];
   private recentBytes = 0;
+  /** A download waiting for memory takes the kept chunks back (readers then read the file). */
+  private readonly stopReclaim: () => void;
 
   constructor(
     readonly key: string,
@@ -64,6 +66,7 @@ export class Download extends EventEmitter {
   ) {
     super();
     this.setMaxListeners(0);
+    this.stopReclaim = memory.onShortage(() => this.dropRecent());
     const writer = new HashingFileWriter(job, this);
     this.settled = pipeline(body, writer)
       .then(() => job.digest())
@@ -133,6 +136,7 @@ export class Download extends EventEmitter {
     fs.close(this.fd, () => undefined);
     // Nobody reads any more: the chunks kept for readers go too.
     this.dropRecent();
+    this.stopReclaim();
   }
 
   /** Called by the writer once `chunks` are hashed and in the file. */

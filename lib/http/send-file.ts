@@ -61,6 +61,7 @@ export function sendFileRange(source: RangeSource, res: Writable, start: number,
     /** Buffers this response allocated, and the bytes of them taken from `memory`. */
     let owned = 0;
     let budgeted = 0;
+    const fromBudget = new WeakSet<Buffer>();
     let inFlight = 0;
     let position = start;
     let sent = 0;
@@ -99,7 +100,7 @@ export function sendFileRange(source: RangeSource, res: Writable, start: number,
           if (writeError) return;
           inFlight -= 1;
           sent += length;
-          if (buffer) free.push(buffer);
+          if (buffer) keepOrGive(buffer);
           pump();
         });
       });
@@ -162,13 +163,23 @@ export function sendFileRange(source: RangeSource, res: Writable, start: number,
     const allocate = (): Buffer | undefined => {
       const size = Math.min(CHUNK, end - start + 1);
       if (!memory || memory.tryTake(size)) {
+        const buffer = Buffer.allocUnsafeSlow(size);
+        if (memory) fromBudget.add(buffer);
         budgeted += memory ? size : 0;
         owned += 1;
-        return Buffer.allocUnsafeSlow(size);
+        return buffer;
       }
       if (owned > 0) return undefined;
       owned += 1;
       return Buffer.allocUnsafeSlow(Math.min(FLOOR, size));
+    };
+    /** A buffer back from the socket is reused, unless a download waits for the budget it came from. */
+    const keepOrGive = (buffer: Buffer): void => {
+      if (!memory?.contended || !fromBudget.has(buffer)) return void free.push(buffer);
+      fromBudget.delete(buffer);
+      owned -= 1;
+      budgeted -= buffer.length;
+      memory.give(buffer.length);
     };
     res.on('close', onClose);
     pump();

@@ -10,6 +10,8 @@
 export class MemoryBudget {
   private used = 0;
   private readonly waiting: Array<{ bytes: number; grant: () => void }> = [];
+  /** Holders of optional memory, asked to give it back when someone must wait. */
+  private readonly reclaimers = new Set<() => void>();
 
   constructor(
     /** Bytes the budget holds; `Infinity` for none. */
@@ -24,6 +26,11 @@ export class MemoryBudget {
 
   get inUse(): number {
     return this.used;
+  }
+
+  /** True while someone waits: holders of optional buffers should give them back. */
+  get contended(): boolean {
+    return this.waiting.length > 0;
   }
 
   /** Takes `bytes` when they fit now and nobody waits; false otherwise. */
@@ -43,7 +50,18 @@ export class MemoryBudget {
       this.add(bytes);
       return Promise.resolve();
     }
-    return new Promise((resolve) => this.waiting.push({ bytes, grant: resolve }));
+    const waited = new Promise<void>((resolve) => this.waiting.push({ bytes, grant: resolve }));
+    for (const reclaim of [...this.reclaimers]) reclaim();
+    return waited;
+  }
+
+  /**
+   * Registers `reclaim`, which gives back optional memory (kept chunks) when
+   * a `take` has to wait; returns the function that unregisters it.
+   */
+  onShortage(reclaim: () => void): () => void {
+    this.reclaimers.add(reclaim);
+    return () => this.reclaimers.delete(reclaim);
   }
 
   /** Gives back bytes taken before. */

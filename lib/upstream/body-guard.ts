@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import type { Readable } from 'node:stream';
 import { UpstreamError } from '../errors';
 
 /** The least an upstream must send while a reader waits for it. */
@@ -77,7 +78,7 @@ export class Deadline {
   }
 
   /** Cuts `body` with the deadline's error when it expires; stops once the body is done. */
-  watch(body: NodeJS.ReadableStream & { destroy(error?: Error): void; once(event: 'close', listener: () => void): unknown }): void {
+  watch(body: Readable): void {
     if (this.expired) {
       body.destroy(this.error);
       return;

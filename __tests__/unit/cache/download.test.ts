@@ -233,4 +233,21 @@ describe('Download under a memory budget', () => {
     download.release();
     expect(memory.inUse).toBe(0);
   });
+
+  it('gives its kept chunks back when a download waits for memory', async () => {
+    const blob = pattern(100_000, 7);
+    const memory = new MemoryBudget(150_000);
+    const hooks = gatedHooks();
+    const { download, body } = start(blob, hooks, hex(blob), 'wx+', memory);
+    download.retain();
+    body.end(blob);
+    await hooks.placing;
+    expect(memory.inUse).toBe(blob.length);
+    await memory.take(100_000);
+    expect(download.bytesAt(0, 100)).toBeUndefined();
+    expect(memory.inUse).toBe(100_000);
+    hooks.finish();
+    await download.settled;
+    download.release();
+  });
 });

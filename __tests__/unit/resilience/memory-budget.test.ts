@@ -35,4 +35,18 @@ describe('MemoryBudget', () => {
     await big;
     expect(budget.inUse).toBe(50);
   });
+
+  it('asks holders of optional memory to give it back when a take has to wait', async () => {
+    const budget = new MemoryBudget(10);
+    budget.tryTake(10);
+    const stop = budget.onShortage(() => budget.give(10));
+    await budget.take(4);
+    expect(budget.inUse).toBe(4);
+    stop();
+    let granted = false;
+    void budget.take(7).then(() => (granted = true));
+    await Promise.resolve();
+    expect(granted).toBe(false);
+    expect(budget.contended).toBe(true);
+  });
 });
