@@ -5,7 +5,7 @@ import path from 'node:path';
 import { formatCredentialFile } from '../../lib/auth/credential-file';
 import { registryDir } from '../../lib/auth/credential-source';
 import { writeSecretFile } from '../../lib/auth/secret-file';
-import { httpRequest } from '../harness';
+import { httpRequest, waitUntil } from '../harness';
 import { randomStream } from '../harness/prng';
 import { startMirrorProcess, type MirrorProcess } from '../helpers/mirror-process';
 import { pushRunmd } from '../helpers/push-mirror';
@@ -59,6 +59,25 @@ describe('upload answers the mirror rewrites or refuses', () => {
     const retried = upstream.requests.at(-1)?.headers.authorization;
     expect(retried).toMatch(/^Bearer token-\d+$/);
     expect(retried).not.toBe(used);
+  });
+});
+
+describe('a client that leaves before the answer', () => {
+  it("reads the registry's answer anyway, so the mirror's connection to it goes back to the pool", async () => {
+    const opened = await open('late/app');
+    const url = `${mirror.url}${String(opened.headers.location)}`;
+    const req = http.request(url, { method: 'PATCH', agent: false, headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': '1024' } });
+    req.on('error', () => undefined);
+    req.end(Buffer.alloc(1024));
+    await waitUntil('the registry read the whole body', () => upstream.lateHeld(), 30_000);
+    const held = upstream.connections.at(-1);
+    req.destroy();
+    // Give the mirror time to see the client go before the registry answers.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await upstream.releaseLate();
+    // Left unread, the answer would pin that connection (busy, never reused) until a timeout.
+    const patch = () => httpRequest('PATCH', `${mirror.url}/v2/relative/app/blobs/uploads/b1d2c3e4-0000-4000-8000-000000000001?${ns()}`, {}, Buffer.from('x'));
+    await waitUntil('the connection is reused', async () => ((await patch()).status === 202 ? upstream.connections.at(-1) === held : false), 20_000);
   });
 });
 

@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import type { Socket } from 'node:net';
 import { startFakeUpstream, type FakeUpstream } from './upstream-server';
 
 /** A fake registry's upload behaviour, chosen by the first segment of the repository name. */
@@ -7,6 +8,12 @@ export interface UploadUpstream extends FakeUpstream {
   tokens: string[];
   /** Bytes the slow upload endpoint has read so far. */
   slowBytes(): number;
+  /** The connection each request in `requests` came on, numbered in order of arrival. */
+  connections: number[];
+  /** Whether a `late/` PATCH has read its whole body and waits for {@link releaseLate}. */
+  lateHeld(): boolean;
+  /** Answers the held `late/` PATCH. */
+  releaseLate(): Promise<void>;
 }
 
 const UPLOAD = 'b1d2c3e4-0000-4000-8000-000000000001';
@@ -19,15 +26,22 @@ export const OPAQUE_STATE = '_state=abc%2Bdef%3D%3D&x=1+2';
  * `absolute/` answer with an absolute `Location`, under `relative/` with a
  * relative one, under `offsite/` with one on another host, under `expired/`
  * a PATCH answers 401 (the token was revoked mid-upload), under `redirect/`
- * a POST answers 307 to another host, and under `slow/` a
- * PATCH reads its body at about 2 MB/s.
+ * a POST answers 307 to another host, under `slow/` a
+ * PATCH reads its body at about 2 MB/s, and under `late/` a PATCH reads its
+ * body and then waits for the test to release its answer.
  */
 export async function startUploadUpstream(): Promise<UploadUpstream> {
   const tokens: string[] = [];
   let slow = 0;
   let revoked: string | undefined;
   let self = '';
+  const connections: number[] = [];
+  const ids = new WeakMap<Socket, number>();
+  let count = 0;
+  let late: (() => Promise<void>) | undefined;
   const upstream = await startFakeUpstream((req, res) => {
+    if (!ids.has(req.socket)) ids.set(req.socket, count++);
+    connections.push(ids.get(req.socket)!);
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/token') {
       tokens.push(`token-${tokens.length + 1}`);
@@ -59,6 +73,11 @@ export async function startUploadUpstream(): Promise<UploadUpstream> {
       return json(res, 401, { errors: [{ code: 'UNAUTHORIZED', message: 'token expired', detail: null }] });
     }
     if (req.method === 'PATCH' && family === 'slow') return readSlowly(req, res, (n) => (slow += n));
+    if (req.method === 'PATCH' && family === 'late') {
+      req.resume();
+      req.once('end', () => (late = () => new Promise((resolve) => res.writeHead(202, { Range: '0-0', 'Content-Length': 0 }).end(resolve))));
+      return;
+    }
     req.resume();
     req.once('end', () => {
       res.writeHead(202, { Location: `/v2/${repo}/blobs/uploads/${UPLOAD}?${OPAQUE_STATE}`, Range: '0-0', 'Content-Length': 0 });
@@ -66,7 +85,12 @@ export async function startUploadUpstream(): Promise<UploadUpstream> {
     });
   });
   self = upstream.url;
-  return Object.assign(upstream, { tokens, slowBytes: () => slow });
+  const releaseLate = async (): Promise<void> => {
+    const answer = late;
+    late = undefined;
+    await answer?.();
+  };
+  return Object.assign(upstream, { tokens, slowBytes: () => slow, connections, lateHeld: () => late !== undefined, releaseLate });
 }
 
 function json(res: http.ServerResponse, status: number, body: unknown): void {

@@ -94,14 +94,31 @@ export function upstreamRepository(upstream: Upstream, name: string): string {
  * from a `Link: <…>; rel="next"` header, an upload's `Location`), in the
  * shape the client used, so the next request reaches the same registry
  * (distribution-spec, "Listing Tags", "Pushing blobs"). The upstream's query
- * is kept as written (an upload's opaque state), with `ns` appended.
+ * is kept as written (an upload's opaque state), except any `ns` in it: `ns`
+ * is the mirror's parameter, and one the upstream wrote would send the
+ * client's next request (and the credentials of another registry) elsewhere.
+ * The client's own `ns` is appended.
  */
 export function clientPath(selection: Selection, upstreamPath: string): string {
   const url = new URL(upstreamPath, 'http://mirror.invalid');
-  let search = url.search;
-  if (selection.ns !== undefined && !url.searchParams.has('ns')) search = `${search === '' ? '?' : `${search}&`}ns=${encodeURIComponent(selection.ns)}`;
+  const pairs = url.search
+    .slice(1)
+    .split('&')
+    .filter((pair) => pair !== '' && !isNsPair(pair));
+  if (selection.ns !== undefined) pairs.push(`ns=${encodeURIComponent(selection.ns)}`);
+  const search = pairs.length > 0 ? `?${pairs.join('&')}` : '';
   let pathname = url.pathname;
   if (selection.shape === 'prefix') pathname = `/${selection.segment}${pathname}`;
   else if (selection.shape === 'path') pathname = pathname.replace(/^\/v2\//, `/v2/${selection.segment}/`);
   return `${pathname}${search}`;
+}
+
+/** A query pair whose name decodes to `ns` (as the router's query parser reads it). */
+function isNsPair(pair: string): boolean {
+  const name = pair.split('=', 1)[0] ?? '';
+  try {
+    return decodeURIComponent(name.replaceAll('+', ' ')) === 'ns';
+  } catch {
+    return name === 'ns';
+  }
 }

@@ -41,7 +41,13 @@ export function createWriteProxy(upstream: Upstream): WriteProxy {
       const limit = pending.get(req)?.write.maxBytes;
       if (limit !== undefined) limitBody(req, proxyReq, limit);
     });
-    server.on('proxyRes', (answer, req) => pending.get(req)?.settle(undefined, answer));
+    server.on('proxyRes', (answer, req) => {
+      const waiting = pending.get(req);
+      // The client left before the answer (its body was complete, so http-proxy did not abort):
+      // read it anyway, or the keep-alive socket stays busy with it until a timeout.
+      if (waiting) waiting.settle(undefined, answer);
+      else answer.resume();
+    });
     server.on('error', (err, req) => pending.get(req)?.settle(asUpstreamError(err, upstream)));
     server.on('econnreset', (err, req) => pending.get(req)?.settle(err));
   };

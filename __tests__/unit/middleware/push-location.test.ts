@@ -31,6 +31,13 @@ describe('mirrorLocation', () => {
     expect(mirrorLocation(location, request, '', selectUpstream(set, { prefix: 'registry.example', name: 'team/app' }))).toBe('/registry.example/v2/team/app/blobs/sha256:abc');
   });
 
+  it("puts the client's own ns in place of one the upstream wrote, so its Location cannot steer the next write to another registry", () => {
+    const location = '/v2/team/app/blobs/uploads/6f1c?_state=a%2Bb&ns=docker.io&n%73=docker.io';
+    expect(mirrorLocation(location, request, '', byNs)).toBe('/v2/team/app/blobs/uploads/6f1c?_state=a%2Bb&ns=registry.example');
+    expect(mirrorLocation(location, request, '', selectUpstream(set, { name: 'team/app' }))).toBe('/v2/team/app/blobs/uploads/6f1c?_state=a%2Bb');
+    expect(mirrorLocation('/v2/team/app/blobs/uploads/6f1c?ns=docker.io', request, '', selectUpstream(set, { name: 'team/app' }))).toBe('/v2/team/app/blobs/uploads/6f1c');
+  });
+
   it.each([
     ['another host', 'https://storage.example/upload?sig=1'],
     ['another scheme', `http://registry.example${UPLOAD}`],
