@@ -1,7 +1,10 @@
 import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { dockerFormForVersion, dockerMirrorUrl, mergeDaemonJson, type DockerMirrorForm } from '../clients/docker-daemon';
 import { mergeRegistriesYaml } from '../clients/k3s-registries';
+import { MalformedConfigError } from '../clients/config-file';
+import { registriesBefore } from '../clients/podman-existing';
 import { checkDropIn, renderRegistriesConf } from '../clients/podman-registries';
 import type { ClientContext, ConfigureOptions } from './client-context';
 import { writeClientFile } from './configure-write';
@@ -43,11 +46,15 @@ async function dockerdVersion(context: ClientContext): Promise<string | undefine
 
 /** `configure podman`: a registries.conf.d drop-in, read by podman, CRI-O, buildah and skopeo. */
 export async function configurePodman(options: ConfigureOptions & { file: string }, context: ClientContext): Promise<void> {
-  const content = renderRegistriesConf(context.registries, context.endpoint, context.source);
+  const file = path.resolve(context.io.cwd, options.file);
+  const before = await registriesBefore(file).catch((err: unknown) => {
+    throw err instanceof MalformedConfigError ? new CliError(err.message, 1, { cause: err }) : err;
+  });
+  const content = renderRegistriesConf(context.registries, context.endpoint, context.source, before);
   await writeClientFile(context, {
-    file: options.file,
+    file,
     comments: true,
-    render: (previous, file) => {
+    render: (previous) => {
       if (previous !== undefined) checkDropIn(file, previous);
       return content;
     },

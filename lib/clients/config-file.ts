@@ -29,7 +29,8 @@ export interface ReplaceResult {
  * Writes `content` to `file` atomically. When the file exists with other
  * content and `backup(previous)` says so, the previous content is first
  * copied to `<file>.lifec-backup-<time>`; both keep the file's mode, since a
- * client configuration may hold credentials.
+ * client configuration may hold credentials. A symlink is followed: the file
+ * it points to is replaced (and backed up next to it), the link stays.
  *
  * @param now milliseconds since the epoch, for the backup name
  */
@@ -41,13 +42,16 @@ export async function replaceConfigFile(
 ): Promise<ReplaceResult> {
   const previous = await readIfExists(file);
   if (previous === content) return { file, outcome: 'unchanged' };
-  const mode = previous === undefined ? 0o644 : (await fs.stat(file)).mode & 0o777;
+  // A file linked from elsewhere (configuration management) is replaced where it lives:
+  // renaming over the link itself would cut it off from its source.
+  const target = previous === undefined ? file : await fs.realpath(file);
+  const mode = previous === undefined ? 0o644 : (await fs.stat(target)).mode & 0o777;
   let copy: string | undefined;
   if (previous !== undefined && backup(previous)) {
-    copy = `${file}.lifec-backup-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
+    copy = `${target}.lifec-backup-${new Date(now).toISOString().replace(/[:.]/g, '-')}`;
     await writeFileAtomic(copy, previous, mode);
   }
-  await writeFileAtomic(file, content, mode);
+  await writeFileAtomic(target, content, mode);
   return { file, outcome: 'written', backup: copy };
 }
 

@@ -2,6 +2,7 @@ import { parse, stringify } from 'smol-toml';
 import { CLIENT_FILE_MARKER, MalformedConfigError } from './config-file';
 import type { DeclaredRegistry } from './declared-registry';
 import { registryPathSegment, type MirrorEndpoint } from './mirror-endpoint';
+import type { RegistryTable } from './podman-existing';
 
 /** The drop-in podman, CRI-O, buildah and skopeo read after registries.conf (containers-registries.conf.d(5)). */
 export const DEFAULT_PODMAN_DROP_IN = '/etc/containers/registries.conf.d/50-lifec-mirror.conf';
@@ -16,15 +17,31 @@ export const DEFAULT_PODMAN_DROP_IN = '/etc/containers/registries.conf.d/50-life
  * podman has no loopback exemption: a plain-HTTP mirror needs
  * `insecure = true`. A drop-in entry replaces any earlier entry with the same
  * prefix, so a registry the mirror reaches over plain HTTP keeps
- * `insecure = true` too, or podman's fallback to it would fail.
+ * `insecure = true` too, or podman's fallback to it would fail; an entry in
+ * `before` (what registries.conf and earlier drop-ins say for the same
+ * prefix) keeps its settings and its mirrors, after this one.
  */
-export function renderRegistriesConf(registries: readonly DeclaredRegistry[], endpoint: MirrorEndpoint, source?: string): string {
-  const registry = registries.map((r) => ({
-    prefix: r.host,
-    location: r.host,
-    ...(r.origin.startsWith('http:') ? { insecure: true } : {}),
-    mirror: [{ location: `${endpoint.authority}/${registryPathSegment(r.host)}`, ...(endpoint.plainHttp ? { insecure: true } : {}) }],
-  }));
+export function renderRegistriesConf(
+  registries: readonly DeclaredRegistry[],
+  endpoint: MirrorEndpoint,
+  source?: string,
+  before: ReadonlyMap<string, RegistryTable> = new Map(),
+): string {
+  const registry = registries.map((r) => {
+    const mirror = { location: `${endpoint.authority}/${registryPathSegment(r.host)}`, ...(endpoint.plainHttp ? { insecure: true } : {}) };
+    const own = {
+      prefix: r.host,
+      location: r.host,
+      ...(r.origin.startsWith('http:') ? { insecure: true } : {}),
+      mirror: [mirror],
+    };
+    const earlier = before.get(r.host);
+    if (!earlier) return own;
+    // Keep what the entry this one replaces says (location, blocked, its own mirrors after this one).
+    const theirs = Array.isArray(earlier.mirror) ? (earlier.mirror as RegistryTable[]).filter((m) => m.location !== mirror.location) : [];
+    const { mirror: _mirror, ...settings } = earlier;
+    return { ...own, ...settings, prefix: r.host, mirror: [mirror, ...theirs] };
+  });
   const header = [
     `${CLIENT_FILE_MARKER}${source ? ` from ${source}` : ''}: "lifec-mirror configure podman" replaces it.`,
     '# podman, CRI-O and buildah try the mirror first, then the registry itself.',

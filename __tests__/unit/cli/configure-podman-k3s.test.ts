@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import TOML from '@iarna/toml';
 import { cli, filesUnder, tempHome } from './cli-helpers';
 import { backupsOf, copyFixture, read } from './configure-helpers';
 
@@ -38,6 +39,29 @@ describe('lifec-mirror configure podman and k3s', () => {
       expect(refused.stderr).toMatch(/^lifec-mirror: .*50-lifec-mirror\.conf is not valid TOML \(.+\): fix it or move it aside \(nothing was written\)\n$/);
     }
     expect(read(file)).toBe('[[registry]\n');
+  });
+
+  test('podman: what registries.conf and earlier drop-ins say for the same registry is carried over, their mirrors after the mirror', async () => {
+    // containers/image replaces an earlier [[registry]] with the drop-in's of the same prefix: without this, the corporate mirror would be lost.
+    fs.writeFileSync(
+      path.join(home, 'registries.conf'),
+      'unqualified-search-registries = ["docker.io"]\n\n[[registry]]\nlocation = "docker.io"\n\n[[registry.mirror]]\nlocation = "registry.corp.example/hub"\n',
+    );
+    const dir = path.join(home, 'registries.conf.d');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, '10-local.conf'), '[[registry]]\nprefix = "127.0.0.1:5000"\nlocation = "127.0.0.1:5000"\nblocked = true\n');
+    fs.writeFileSync(path.join(dir, '90-later.conf'), '[[registry]]\nprefix = "docker.io"\nlocation = "docker.io"\nblocked = true\n');
+    const file = path.join(dir, '50-lifec-mirror.conf');
+    expect((await cli(home, ['configure', 'podman', '--file', file])).code).toBe(0);
+    expect(TOML.parse(read(file)).registry).toEqual([
+      { prefix: 'docker.io', location: 'docker.io', mirror: [{ location: '127.0.0.1:8578/docker.io', insecure: true }, { location: 'registry.corp.example/hub' }] },
+      { prefix: '127.0.0.1:5000', location: '127.0.0.1:5000', insecure: true, blocked: true, mirror: [{ location: '127.0.0.1:8578/127.0.0.1_5000', insecure: true }] },
+    ]);
+
+    fs.writeFileSync(path.join(home, 'registries.conf'), '[[registry]\n');
+    const refused = await cli(home, ['configure', 'podman', '--file', file]);
+    expect(refused).toMatchObject({ code: 1, stdout: '' });
+    expect(refused.stderr).toMatch(/^lifec-mirror: .*registries\.conf is not valid TOML \(.+\): fix it or move it aside \(nothing was written\)\n$/);
   });
 
   test('podman --dry-run prints the drop-in under its path and writes nothing', async () => {

@@ -34,4 +34,18 @@ describe('replaceConfigFile', () => {
     expect((await replaceConfigFile(file, 'other', now, () => false)).backup).toBeUndefined();
     expect(fs.readdirSync(dir)).toEqual(['x.conf']);
   });
+
+  test('a file that is a symlink is replaced where it points, so the link stays and keeps pointing there', async () => {
+    // daemon.json or registries.yaml kept elsewhere (configuration management) and linked into /etc.
+    const real = path.join(dir, 'managed/daemon.json');
+    fs.mkdirSync(path.dirname(real));
+    fs.writeFileSync(real, 'old\n', { mode: 0o600 });
+    const link = path.join(dir, 'daemon.json');
+    fs.symlinkSync(real, link);
+    const result = await replaceConfigFile(link, 'new\n', now);
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(fs.readFileSync(real, 'utf8')).toBe('new\n');
+    expect(fs.statSync(real).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(result.backup!, 'utf8')).toBe('old\n');
+  });
 });
