@@ -100,6 +100,8 @@ export function isLoopbackAddress(address: string): boolean {
   return address === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(address);
 }
 
+/** overlaybd reads `success`; an OCI client reads `errors` (every answer of the mirror carries them). */
 function fail(res: Response, status: number, traceId: string, message: string): void {
-  res.status(status).json({ traceId, success: false, message });
+  const code = status === 403 ? 'DENIED' : status === 404 ? 'NAME_UNKNOWN' : 'UNAVAILABLE';
+  res.status(status).json({ traceId, success: false, message, errors: [{ code, message, detail: null }] });
 }

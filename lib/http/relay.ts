@@ -1,5 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import type { Response } from 'express';
+import { MirrorError, UpstreamError, ociErrorBody } from '../errors';
 import type { UpstreamResponse } from '../upstream/exchange';
 
 /**
@@ -40,6 +41,7 @@ export function copyUpstreamHeaders(upstream: UpstreamResponse, res: Response, c
  * broken upstream aborts the client's response instead of ending it as if complete.
  */
 export async function relay(upstream: UpstreamResponse, res: Response, options: { head: boolean; clientPath?: ClientPath }): Promise<void> {
+  if (upstream.status >= 500 && !GATEWAY_STATUSES.has(upstream.status)) return badGateway(upstream, res, options.head);
   res.status(upstream.status);
   copyUpstreamHeaders(upstream, res, options.clientPath);
   if (options.head) {
@@ -47,7 +49,40 @@ export async function relay(upstream: UpstreamResponse, res: Response, options: 
     res.end();
     return;
   }
-  await pipeline(upstream.body, res);
+  try {
+    await pipeline(upstream.body, res);
+  } catch (err) {
+    throw brokenUpstream(upstream, err);
+  }
+}
+
+/** The 5xx statuses a gateway answers itself (RFC 9110 §15.6): passed on as they are. */
+const GATEWAY_STATUSES = new Set([502, 503, 504]);
+
+/**
+ * An upstream's own failure (500, 501, 505, …; Distribution answers 500 for
+ * a blob asked for as a manifest) is not the mirror's: the client gets 502
+ * Bad Gateway with an OCI error naming the upstream's status, so a 500 from
+ * the mirror always means a fault of the mirror itself.
+ */
+function badGateway(upstream: UpstreamResponse, res: Response, head: boolean): void {
+  upstream.body.resume();
+  const body = ociErrorBody('UNAVAILABLE', `the upstream answered ${upstream.status}`, { upstreamStatus: upstream.status });
+  res.status(502).setHeader('Content-Type', 'application/json');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(head ? undefined : body);
+}
+
+/**
+ * An upstream whose body broke off (reset, closed early) is a bad gateway,
+ * not a fault of the mirror: the error says 502 even when the client, who
+ * already has the headers, can only be cut. A client that left (a premature
+ * close, the request's abort) stays as it is.
+ */
+function brokenUpstream(upstream: UpstreamResponse, err: unknown): unknown {
+  const { code, name } = (err ?? {}) as { code?: unknown; name?: unknown };
+  if (err instanceof MirrorError || name === 'AbortError' || code === 'ERR_STREAM_PREMATURE_CLOSE' || upstream.body.errored !== err) return err;
+  return new UpstreamError(502, 'UNAVAILABLE', 'the upstream broke off its answer before the end', { cause: err });
 }
 
 /**
