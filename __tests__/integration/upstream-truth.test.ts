@@ -22,17 +22,13 @@ beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifec-truth-'))))
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('an upstream whose Docker-Content-Digest lies', () => {
-  it('answers a GET by tag with 502 and caches nothing of it', async () => {
+  // Cache off, a GET by tag is a GET; cache on, a HEAD for the digest and a GET by that digest.
+  it.each([['off', false], ['on', true]] as const)('answers a GET by tag with 502 and caches nothing of it (cache %s)', async (_label, cacheOn) => {
     const liar = await startFakeUpstream((req, res) => {
-      if (req.url === `/v2/a/manifests/${LIE}`) {
-        res.writeHead(404, { 'Content-Type': 'application/json' });
-        res.end('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown","detail":null}]}');
-        return;
-      }
       res.writeHead(200, { 'Content-Type': OCI, 'Docker-Content-Digest': LIE, 'Content-Length': MANIFEST.length });
       res.end(req.method === 'HEAD' ? undefined : MANIFEST);
     });
-    const mirror = createMirror({ runmd: basicRunmd([liar.url]), home: dir });
+    const mirror = createMirror({ runmd: basicRunmd([liar.url]), ...(cacheOn && { home: dir }) });
     const app = express().use(mirror);
     try {
       const res = await request(app).get('/v2/a/manifests/v1');
@@ -42,9 +38,10 @@ describe('an upstream whose Docker-Content-Digest lies', () => {
       // Neither the tag nor the lying digest was remembered: both go to the upstream again.
       liar.requests.length = 0;
       await request(app).head('/v2/a/manifests/v1');
-      expect(liar.requests.map((r) => r.method)).toEqual(['HEAD']);
+      expect(liar.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['HEAD /v2/a/manifests/v1']);
       const byDigest = await request(app).get(`/v2/a/manifests/${LIE}`);
-      expect(byDigest.status).toBe(404);
+      expect(byDigest.status).toBe(502);
+      expect(liar.requests.map((r) => `${r.method} ${r.url}`)).toContain(`GET /v2/a/manifests/${LIE}`);
     } finally {
       await mirror.close();
       await liar.close();
