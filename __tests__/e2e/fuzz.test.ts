@@ -13,7 +13,7 @@ import { rawExchange, type RawAnswer } from '../helpers/raw-http';
 import { basicRunmd } from '../helpers/upstream-server';
 
 /** `LIFEC_FUZZ_SEED=<n>` replays a run; otherwise every run tries new requests. `LIFEC_FUZZ_VERBOSE=1` prints the seed and heap figures. */
-const SEED = Number(process.env.LIFEC_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const SEED = process.env.LIFEC_FUZZ_SEED ? Number(process.env.LIFEC_FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
 const COUNT = 2_500;
 const WARMUP = 300;
 const CONCURRENCY = 8;
@@ -22,8 +22,9 @@ const HEAP_SLACK = 24 * 1024 * 1024;
 
 let registry: Registry;
 let images: PushedTestImages;
-let mirror: MirrorRouter;
-let server: RunningServer;
+/** The same registry behind two mirrors: with the cache (blobs from disk) and without (relayed). */
+let mirrors: MirrorRouter[] = [];
+let servers: RunningServer[] = [];
 let dir: string;
 const trapped: string[] = [];
 const traps: net.Server[] = [];
@@ -43,12 +44,12 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lifec-fuzz-'));
   registry = await startRegistry({ auth: 'none' });
   images = await pushTestImages(registry, { largeMiB: 0 });
-  mirror = createMirror({ runmd: basicRunmd([registry.url]), home: dir, logger: silentLogger() });
-  server = await startServer(mirror, silentLogger(), { host: '127.0.0.1', port: 0 });
+  mirrors = [createMirror({ runmd: basicRunmd([registry.url]), home: dir, logger: silentLogger() }), createMirror({ runmd: basicRunmd([registry.url]), logger: silentLogger() })];
+  servers = await Promise.all(mirrors.map((m) => startServer(m, silentLogger(), { host: '127.0.0.1', port: 0 })));
 }, 300_000);
 
 afterAll(async () => {
-  await server?.close(2_000);
+  await Promise.all(servers.map((s) => s.close(2_000)));
   await Promise.all(traps.map((t) => new Promise((r) => t.close(r))));
   await registry?.stop();
   fs.rmSync(dir, { recursive: true, force: true });
@@ -83,9 +84,12 @@ async function run(requests: FuzzRequest[], failures: string[]): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < requests.length) {
-      const request = requests[next++] as FuzzRequest;
+      const at = next++;
+      const request = requests[at] as FuzzRequest;
+      const server = servers[at % servers.length] as RunningServer;
       const problem = verdict(request, await rawExchange(server.address.port, request.head));
-      if (problem) failures.push(`${problem}: ${JSON.stringify(`${request.method} ${request.target}`).slice(0, 300)}`);
+      const cache = at % servers.length === 0 ? 'cache on' : 'cache off';
+      if (problem) failures.push(`${problem} (${cache}): ${JSON.stringify(request.head.toString('latin1')).slice(0, 400)}`);
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
@@ -111,12 +115,13 @@ it(`survives ${COUNT} hostile requests without a 500, a non-OCI 4xx, a crash, a 
   const after = settledHeap();
 
   if (process.env.LIFEC_FUZZ_VERBOSE) process.stderr.write(`fuzz seed ${SEED}: heap ${mib(baseline)} -> ${mib(after)} MiB, ${failures.length} failures\n`);
-  const alive = await rawExchange(server.address.port, Buffer.from('GET /v2/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'));
+  const ping = Buffer.from('GET /v2/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+  const alive = await Promise.all(servers.map((server) => rawExchange(server.address.port, ping)));
   const problems = [
     ...failures.slice(0, 20),
     ...(failures.length > 20 ? [`… and ${failures.length - 20} more`] : []),
     ...(trapped.length > 0 ? [`${trapped.length} connection(s) to undeclared addresses: ${[...new Set(trapped)].join(', ')}`] : []),
-    ...(alive?.status === 200 ? [] : ['the mirror no longer answers GET /v2/']),
+    ...(alive.every((a) => a?.status === 200) ? [] : ['a mirror no longer answers GET /v2/']),
     ...(after - baseline > HEAP_SLACK ? [`heap grew from ${mib(baseline)} to ${mib(after)} MiB`] : []),
   ];
   if (problems.length > 0) throw new Error(`fuzz run failed; replay with LIFEC_FUZZ_SEED=${SEED}\n${problems.join('\n')}`);

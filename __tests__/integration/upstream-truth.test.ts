@@ -174,3 +174,54 @@ describe('an upstream that fails with its own 5xx', () => {
     }
   });
 });
+
+describe('error answers that are not OCI JSON', () => {
+  it('gives an upstream 4xx without a JSON body an OCI error, keeping its status and the headers a client acts on', async () => {
+    const plain = await startFakeUpstream((req, res) => {
+      if (req.url?.includes('/manifests/')) {
+        res.writeHead(401, { 'Content-Type': 'text/plain', 'WWW-Authenticate': 'Bearer realm="http://127.0.0.1:1/token",service="r"' });
+        res.end('unauthorized');
+        return;
+      }
+      res.writeHead(416, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Range': 'bytes */10' });
+      res.end('invalid range: failed to overlap');
+    });
+    const mirror = createMirror({ runmd: basicRunmd([plain.url]) });
+    try {
+      const app = express().use(mirror);
+      const range = await request(app).get(`/v2/a/blobs/${BLOB}`).set('Range', 'bytes=50-');
+      expect(range.status).toBe(416);
+      expect(range.headers['content-range']).toBe('bytes */10');
+      expect(range.body.errors[0]).toEqual(expect.objectContaining({ code: 'SIZE_INVALID', detail: { upstreamStatus: 416 } }));
+      const challenge = await request(app).get('/v2/a/manifests/v1');
+      expect(challenge.status).toBe(401);
+      expect(challenge.headers['www-authenticate']).toBe('Bearer realm="http://127.0.0.1:1/token",service="r"');
+      expect(challenge.body.errors[0].code).toBe('UNAUTHORIZED');
+    } finally {
+      await mirror.close();
+      await plain.close();
+    }
+  });
+
+  it('answers a range past the end of a cached blob with 416 and an OCI error body', async () => {
+    const bytes = Buffer.from('0123456789');
+    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    const origin = await startFakeUpstream((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': bytes.length });
+      res.end(bytes);
+    });
+    const mirror = createMirror({ runmd: basicRunmd([origin.url]), home: dir });
+    try {
+      const app = express().use(mirror);
+      expect((await request(app).get(`/v2/a/blobs/${digest}`)).status).toBe(200);
+      const res = await request(app).get(`/v2/a/blobs/${digest}`).set('Range', 'bytes=50-');
+      expect(res.status).toBe(416);
+      expect(res.headers['content-range']).toBe('bytes */10');
+      expect(res.body.errors[0]).toEqual(expect.objectContaining({ code: 'SIZE_INVALID', detail: { size: 10 } }));
+      expect(origin.requests).toHaveLength(1);
+    } finally {
+      await mirror.close();
+      await origin.close();
+    }
+  });
+});

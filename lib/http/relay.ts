@@ -1,6 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import type { Response } from 'express';
-import { MirrorError, UpstreamError, ociErrorBody } from '../errors';
+import { MirrorError, UpstreamError } from '../errors';
+import { answeredInstead } from './upstream-errors';
 import type { UpstreamResponse } from '../upstream/exchange';
 
 /**
@@ -36,12 +37,12 @@ export function copyUpstreamHeaders(upstream: UpstreamResponse, res: Response, c
 
 /**
  * Streams an upstream answer to the client unchanged: status, relayed headers
- * and body. `pipeline` honours backpressure and, when either side fails,
+ * and body (error answers that are not OCI JSON excepted, see upstream-errors.ts). `pipeline` honours backpressure and, when either side fails,
  * destroys the other: a client that goes away aborts the upstream read, and a
  * broken upstream aborts the client's response instead of ending it as if complete.
  */
 export async function relay(upstream: UpstreamResponse, res: Response, options: { head: boolean; clientPath?: ClientPath }): Promise<void> {
-  if (upstream.status >= 500 && !GATEWAY_STATUSES.has(upstream.status)) return badGateway(upstream, res, options.head);
+  if (answeredInstead(upstream, res, options.head)) return;
   res.status(upstream.status);
   copyUpstreamHeaders(upstream, res, options.clientPath);
   if (options.head) {
@@ -54,23 +55,6 @@ export async function relay(upstream: UpstreamResponse, res: Response, options: 
   } catch (err) {
     throw brokenUpstream(upstream, err);
   }
-}
-
-/** The 5xx statuses a gateway answers itself (RFC 9110 §15.6): passed on as they are. */
-const GATEWAY_STATUSES = new Set([502, 503, 504]);
-
-/**
- * An upstream's own failure (500, 501, 505, …; Distribution answers 500 for
- * a blob asked for as a manifest) is not the mirror's: the client gets 502
- * Bad Gateway with an OCI error naming the upstream's status, so a 500 from
- * the mirror always means a fault of the mirror itself.
- */
-function badGateway(upstream: UpstreamResponse, res: Response, head: boolean): void {
-  upstream.body.resume();
-  const body = ociErrorBody('UNAVAILABLE', `the upstream answered ${upstream.status}`, { upstreamStatus: upstream.status });
-  res.status(502).setHeader('Content-Type', 'application/json');
-  res.setHeader('Content-Length', Buffer.byteLength(body));
-  res.end(head ? undefined : body);
 }
 
 /**
