@@ -37,8 +37,9 @@ export function copyUpstreamHeaders(upstream: UpstreamResponse, res: Response, c
 
 /**
  * Streams an upstream answer to the client unchanged: status, relayed headers
- * and body (error answers that are not OCI JSON excepted, see upstream-errors.ts). `pipeline` honours backpressure and, when either side fails,
- * destroys the other: a client that goes away aborts the upstream read, and a
+ * and body (error answers that are not OCI JSON excepted: upstream-errors.ts).
+ * `pipeline` honours backpressure and, when either side fails, destroys the
+ * other: a client that goes away aborts the upstream read, and a
  * broken upstream aborts the client's response instead of ending it as if complete.
  */
 export async function relay(upstream: UpstreamResponse, res: Response, options: { head: boolean; clientPath?: ClientPath }): Promise<void> {
