@@ -62,7 +62,8 @@ export function ociErrorBody(code: OciErrorCode, message: string, detail?: unkno
 /** Turns anything thrown into a `MirrorError`, keeping the original as `cause`. */
 export function toMirrorError(err: unknown): MirrorError {
   if (err instanceof MirrorError) return err;
-  if (isBodyParseError(err)) return new MirrorError(400, 'UNSUPPORTED', 'malformed request', { cause: err });
+  const clientStatus = clientErrorStatus(err);
+  if (clientStatus !== undefined) return new MirrorError(clientStatus, 'UNSUPPORTED', 'malformed request', { cause: err });
   return new MirrorError(500, 'UNKNOWN', 'internal error in the mirror', { cause: err });
 }
 
@@ -78,25 +79,57 @@ function clientWentAway(err: unknown, req: Parameters<ErrorRequestHandler>[1], r
   return abortLike && !res.writableFinished && (req.socket.destroyed || res.destroyed);
 }
 
-function isBodyParseError(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { type?: unknown }).type === 'entity.parse.failed';
+/**
+ * The 4xx status Express and its parsers attach to the errors they raise for
+ * a malformed request (a body that does not parse, a route parameter that
+ * does not decode): the client's mistake, never a 500.
+ */
+function clientErrorStatus(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { status, type, expose } = err as { status?: unknown; type?: unknown; expose?: unknown };
+  // body-parser's errors (http-errors) say `expose`; the router's decode failure is a URIError.
+  const fromExpress = type === 'entity.parse.failed' || expose === true || err instanceof URIError;
+  return fromExpress && typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
+}
+
+/** What the client got when an error ended its request: the status sent, and whether a started answer was cut. */
+export interface ErrorOutcome {
+  /** The status line the client received (499 when it left before any). */
+  status: number;
+  /** True when headers had gone out and the mirror destroyed the response before its end. */
+  cut: boolean;
+}
+
+const cutResponses = new WeakSet<object>();
+
+/** True when the error handler cut this response after its headers were sent (for the access log). */
+export function wasCut(res: object): boolean {
+  return cutResponses.has(res);
 }
 
 /**
  * The single place where the mirror's own errors become responses. When the
  * response has already started (a blob stream broke half-way) a second
  * response cannot be written: destroying the socket is the only honest way to
- * tell the client the body is incomplete.
+ * tell the client the body is incomplete. `onError` learns what the client
+ * actually got, which after a cut is the status already sent, not the error's.
  */
-export function errorHandler(onError: (err: MirrorError, req: Parameters<ErrorRequestHandler>[1]) => void): ErrorRequestHandler {
+export function errorHandler(onError: (err: MirrorError, req: Parameters<ErrorRequestHandler>[1], outcome: ErrorOutcome) => void): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     // A client that went away mid-answer is not a mirror failure: there is no one to answer.
     const mirrorError = clientWentAway(err, req, res) ? new MirrorError(499, 'UNKNOWN', 'client closed the request', { cause: err }) : toMirrorError(err);
-    onError(mirrorError, req);
-    if (res.headersSent || mirrorError.status === 499) {
+    if (mirrorError.status === 499) {
+      onError(mirrorError, req, { status: res.headersSent ? res.statusCode : 499, cut: false });
       res.destroy(mirrorError);
       return;
     }
+    if (res.headersSent) {
+      cutResponses.add(res);
+      onError(mirrorError, req, { status: res.statusCode, cut: true });
+      res.destroy(mirrorError);
+      return;
+    }
+    onError(mirrorError, req, { status: mirrorError.status, cut: false });
     res.status(mirrorError.status);
     for (const [name, value] of Object.entries(mirrorError.headers)) res.setHeader(name, value);
     res.setHeader('Content-Type', 'application/json');

@@ -58,17 +58,37 @@ function jsonDestination(destination: NodeJS.WritableStream): pino.DestinationSt
   return pino.destination({ dest: process.stderr.fd, sync: false, minLength: 0 });
 }
 
-/** A minimal human format (`level msg key=value …`) without a second dependency. */
+/**
+ * A minimal human format (`level msg key=value …`) without a second
+ * dependency. Values come from requests (paths, `ns`), so a plain value is
+ * printed bare only when it holds nothing that could forge a line or a field
+ * (control characters such as CR/LF or ANSI escapes, spaces, quotes); any
+ * other is quoted and escaped the way the JSON format escapes it.
+ */
 function prettyStream(destination: NodeJS.WritableStream): pino.DestinationStream {
   return {
     write(line: string): void {
       const { level, msg, ...rest } = JSON.parse(line) as Record<string, unknown>;
       const fields = Object.entries(rest)
-        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+        .map(([k, v]) => `${escapeLogText(k)}=${typeof v === 'string' ? prettyValue(v) : escapeLogText(JSON.stringify(v) ?? 'undefined')}`)
         .join(' ');
-      destination.write(`${String(level).padEnd(5)} ${String(msg ?? '')}${fields ? ` ${fields}` : ''}\n`);
+      destination.write(`${String(level).padEnd(5)} ${escapeLogText(String(msg ?? ''))}${fields ? ` ${fields}` : ''}\n`);
     },
   };
+}
+
+/** A string value bare when harmless, else JSON-quoted with every control character escaped. */
+function prettyValue(value: string): string {
+  return /^[^\s"\\\x00-\x1f\x7f-\x9f\u2028\u2029]*$/.test(value) && value !== '' ? value : escapeLogText(JSON.stringify(value));
+}
+
+/**
+ * Escapes what JSON.stringify leaves raw but a terminal still obeys (DEL, the
+ * C1 controls such as the 8-bit CSI, the Unicode line separators) and any
+ * raw control character, as `\uXXXX`.
+ */
+function escapeLogText(text: string): string {
+  return text.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** A logger that drops everything; the default when a library user passes none. */

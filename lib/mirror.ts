@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import express, { type Router } from 'express';
+import express, { type Request, type Router } from 'express';
 import type { Logger } from 'pino';
 import { defaultCatalog } from './catalog';
-import { errorHandler } from './errors';
+import { errorHandler, type ErrorOutcome, type MirrorError } from './errors';
 import { authEndpoint } from './admin/auth-endpoint';
 import { adminRouter } from './admin/router';
 import { accessLog } from './http/access-log';
 import { tlsFiles, type TlsFiles } from './http/tls-files';
+import { notServed } from './http/not-served';
+import { refuseMalformedEscapes } from './http/path-encoding';
 import { countRequests } from './metrics/count-requests';
 import { silentLogger } from './log';
 import { PLUGINS } from './middleware';
@@ -72,10 +74,13 @@ export function createMirror(options: MirrorOptions): MirrorRouter {
   const router = express.Router() as MirrorRouter;
   router.use(accessLog(logger, clock));
   router.use(countRequests(services.metrics));
+  router.use(refuseMalformedEscapes);
   router.use(adminRouter(services));
   router.use(authEndpoint({ proxy: config.proxy, upstreams, services }));
   router.use(buildProxyRouter(config.proxy, plugins, deps));
-  router.use(errorHandler((err, req) => logError(logger, err, req.method, req.path)));
+  // The mirror answers every request that reaches it: an app that mounts it serves its own routes first.
+  router.use(notServed);
+  router.use(errorHandler((err, req, outcome) => logError(logger, err, req, outcome)));
   return Object.assign(router, { config, services, tls, close: () => services.close() });
 }
 
@@ -85,8 +90,14 @@ function loadRunmd(options: MirrorOptions): { text: string; file: string } {
   return { text: readFileSync(options.configPath, 'utf8'), file: options.configPath };
 }
 
-function logError(logger: Logger, err: import('./errors').MirrorError, method: string, urlPath: string): void {
+/**
+ * One line per failed request. `status` is what the client got: after a cut
+ * that is the status already sent (with `cut`), so the line never claims a
+ * 500 the client did not see; `error` is the failure's own status.
+ */
+function logError(logger: Logger, err: MirrorError, req: Request, outcome: ErrorOutcome): void {
   const level = err.status >= 500 ? 'warn' : 'debug';
   const cause = err.cause instanceof Error ? err.cause.message : undefined;
-  logger[level]({ method, path: urlPath, status: err.status, code: err.code, cause }, err.message);
+  const fields = { method: req.method, path: req.path, status: outcome.status, cut: outcome.cut || undefined, error: outcome.status === err.status ? undefined : err.status, code: err.code, cause };
+  logger[level](fields, outcome.cut ? `answer cut after its headers: ${err.message}` : err.message);
 }

@@ -8,6 +8,7 @@ import type { PluginDefinition, PluginDeps } from './middleware/plugin';
 import { assertDigest, assertName, assertReference } from './oci/reference';
 import { checkUpload } from './middleware/upload-params';
 import { Header } from './oci/mediatypes';
+import { methodNotAllowed } from './http/not-served';
 import type { ProxySpec, RouteSpec } from './runmd/config';
 import type { UpstreamSender } from './upstream/exchange';
 import { createSenders, namingEndpoint } from './middleware/senders';
@@ -44,6 +45,8 @@ export function buildProxyRouter(proxy: ProxySpec, plugins: ReadonlyMap<string, 
   const ping = apiVersion(deps.upstreams);
   router.get([...withPrefix('/v2'), ...withPrefix('/v2/')], ping);
   router.head([...withPrefix('/v2'), ...withPrefix('/v2/')], ping);
+  const notThisMethod = methodNotAllowed(['GET', 'HEAD']);
+  router.all([...withPrefix('/v2'), ...withPrefix('/v2/')], (req, res, next) => (registryHints(req, deps.upstreams), notThisMethod(req, res, next)));
   const takesPushes = proxy.routes.some((r) => r.kind === 'uploads');
   if (!takesPushes) router.all(withPrefix(ROUTE_PATHS.uploads), refuseUploads);
   for (const route of [...proxy.routes].sort((a, b) => Number(b.kind === 'uploads') - Number(a.kind === 'uploads'))) {

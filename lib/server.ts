@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Logger } from 'pino';
 import { loadTls, plainHttpWarning, reloadOnChange } from './http/tls-files';
+import { answerClientError } from './http/client-error';
 import { raiseMallocTrimThreshold } from './malloc-threshold';
 import type { MirrorRouter } from './mirror';
 
@@ -47,6 +48,7 @@ export async function startServer(mirror: MirrorRouter, logger: Logger, address?
   app.set('etag', false);
   app.use(mirror);
   const server = mirror.tls ? https.createServer(loadTls(mirror.tls), app) : http.createServer(app);
+  server.on('clientError', answerClientError);
   // Slow clients hold connections open; the mirror's own upstream timeouts bound the rest.
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 0;

@@ -49,7 +49,8 @@ describe('upstream resilience', () => {
     status = 500;
     const mirror = createMirror({ runmd: withSettings(upstream.url, ': .retries 0\n: .circuit 2 1m\n') });
     const app = express().use(mirror);
-    for (let i = 0; i < 2; i++) expect((await request(app).get(`/v2/a/blobs/${DIGEST}`)).status).toBe(500);
+    // The upstream's 500 reaches the client as 502 Bad Gateway.
+    for (let i = 0; i < 2; i++) expect((await request(app).get(`/v2/a/blobs/${DIGEST}`)).status).toBe(502);
     const fast = await request(app).get(`/v2/a/blobs/${DIGEST}`);
     expect(fast.status).toBe(503);
     expect(fast.headers['retry-after']).toBe('60');
@@ -68,7 +69,7 @@ describe('upstream resilience', () => {
     let now = 1_000_000;
     const mirror = createMirror({ runmd: withSettings(upstream.url, ': .retries 0\n: .circuit 1 30s\n'), clock: { now: () => now } });
     const app = express().use(mirror);
-    expect((await request(app).get(`/v2/a/blobs/${DIGEST}`)).status).toBe(500);
+    expect((await request(app).get(`/v2/a/blobs/${DIGEST}`)).status).toBe(502);
     const state = async (): Promise<string | undefined> =>
       new RegExp(`lifec_circuit_state\\{upstream="${upstream.host}"\\} (\\d)`).exec((await request(app).get('/metrics')).text)?.[1];
     expect(await state()).toBe('2');

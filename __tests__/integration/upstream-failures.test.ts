@@ -118,7 +118,8 @@ describe('upstream failures', () => {
       await waitFor(() => lines.some((l) => l.includes('"msg":"request"') && l.includes('"aborted":true')));
       await waitFor(() => lines.some((l) => l.includes('client closed the request') || l.includes('internal error')));
       const errors = lines.map((l) => JSON.parse(l) as { level: number; status?: number; msg: string }).filter((l) => l.msg === 'client closed the request');
-      expect(errors).toEqual([expect.objectContaining({ level: 20, status: 499 })]);
+      // `status` is what the client got (the 200 already sent); `error` the failure's own status.
+      expect(errors).toEqual([expect.objectContaining({ level: 20, status: 200, error: 499 })]);
       expect(lines.some((l) => l.includes('internal error'))).toBe(false);
     } finally {
       await server.close(1000);

@@ -3,6 +3,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { parseCredentialSource, type CredentialSource } from '../auth/credential-source';
 import { REFRESH_TOKEN_USERNAME } from '../auth/token-client';
 import type { Credentials } from '../auth/credentials';
+import { methodNotAllowed } from '../http/not-served';
 import type { ProxySpec } from '../runmd/config';
 import type { MirrorServices } from '../services';
 import type { Upstream, UpstreamSet } from '../upstream/upstream';
@@ -40,6 +41,7 @@ export function authEndpoint(options: AuthEndpointOptions): Router {
     const host = new URL(String(req.query.remote_url)).host;
     res.json({ traceId, success: true, data: { auths: { [host]: asUserPassword(found.credentials) } } });
   });
+  router.all('/auth', methodNotAllowed(['GET', 'HEAD']));
   return router;
 }
 
@@ -98,6 +100,8 @@ export function isLoopbackAddress(address: string): boolean {
   return address === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(address);
 }
 
+/** overlaybd reads `success`; an OCI client reads `errors` (every answer of the mirror carries them). */
 function fail(res: Response, status: number, traceId: string, message: string): void {
-  res.status(status).json({ traceId, success: false, message });
+  const code = status === 403 ? 'DENIED' : status === 404 ? 'NAME_UNKNOWN' : 'UNAVAILABLE';
+  res.status(status).json({ traceId, success: false, message, errors: [{ code, message, detail: null }] });
 }

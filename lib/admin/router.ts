@@ -1,4 +1,5 @@
 import express, { type Router } from 'express';
+import { methodNotAllowed } from '../http/not-served';
 import type { MirrorServices } from '../services';
 
 /** One readiness condition and whether it holds. */
@@ -29,6 +30,7 @@ export function adminRouter(services: Pick<MirrorServices, 'metrics' | 'cache' |
     const ready = checks.every((c) => c.ok);
     res.status(ready ? 200 : 503).json({ ready, checks });
   });
+  router.all(['/metrics', '/healthz', '/readyz'], methodNotAllowed(['GET', 'HEAD']));
   return router;
 }
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Request, Response } from 'express';
 import type { CachedFile } from './blob-source';
 import type { Download } from './download';
-import { MirrorError, UpstreamError } from '../errors';
+import { MirrorError, UpstreamError, ociErrorBody } from '../errors';
 import type { MemoryBudget } from '../resilience/memory-budget';
 import { Header } from '../oci/mediatypes';
 import { ifRangeMatches, parseRange, type ByteRange } from '../http/range';
@@ -26,7 +26,8 @@ export function startBlobAnswer(req: Request, res: Response, digest: string, siz
   const range = ifRangeMatches(req.get('if-range'), digest) ? parseRange(req.get('range'), size) : undefined;
   if (range === 'unsatisfiable') {
     res.status(416).setHeader('Content-Range', `bytes */${size}`);
-    res.setHeader('Content-Length', 0);
+    res.setHeader('Content-Type', 'application/json');
+    res.setHeader('Content-Length', Buffer.byteLength(unsatisfiableBody(size)));
     return undefined;
   }
   const part = range ?? { start: 0, end: size - 1 };
@@ -34,6 +35,17 @@ export function startBlobAnswer(req: Request, res: Response, digest: string, siz
   if (range) res.status(206).setHeader('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
   else res.status(200);
   return req.method === 'HEAD' || size === 0 ? undefined : part;
+}
+
+/** A 416 carries an OCI error body like every error of the mirror (RFC 9110 §15.5.17: `Content-Range` says the size). */
+function unsatisfiableBody(size: number): string {
+  return ociErrorBody('SIZE_INVALID', 'the range starts past the end of the blob', { size });
+}
+
+/** Ends an answer {@link startBlobAnswer} gave no range to send: a HEAD, an empty blob, or a 416 with its error body. */
+export function endWithoutBlob(req: Request, res: Response): void {
+  const size = Number(/\/(\d+)$/.exec(String(res.getHeader('Content-Range') ?? ''))?.[1]);
+  res.end(res.statusCode === 416 && req.method !== 'HEAD' ? unsatisfiableBody(size) : undefined);
 }
 
 /** Counts the body bytes that reached the response, also when the stream broke. */
@@ -56,7 +68,7 @@ export async function serveCachedFile(req: Request, res: Response, digest: strin
   const part = startBlobAnswer(req, res, digest, file.size);
   if (!part) {
     await handle.close();
-    res.end();
+    endWithoutBlob(req, res);
     return true;
   }
   try {
@@ -80,7 +92,7 @@ export async function serveDownload(req: Request, res: Response, digest: string,
   const part = startBlobAnswer(req, res, digest, download.size);
   if (!part) {
     download.release();
-    res.end();
+    endWithoutBlob(req, res);
     return true;
   }
   try {

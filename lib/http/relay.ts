@@ -1,5 +1,7 @@
 import { pipeline } from 'node:stream/promises';
 import type { Response } from 'express';
+import { MirrorError, UpstreamError } from '../errors';
+import { answeredInstead } from './upstream-errors';
 import type { UpstreamResponse } from '../upstream/exchange';
 
 /**
@@ -35,11 +37,13 @@ export function copyUpstreamHeaders(upstream: UpstreamResponse, res: Response, c
 
 /**
  * Streams an upstream answer to the client unchanged: status, relayed headers
- * and body. `pipeline` honours backpressure and, when either side fails,
- * destroys the other: a client that goes away aborts the upstream read, and a
+ * and body (error answers that are not OCI JSON excepted: upstream-errors.ts).
+ * `pipeline` honours backpressure and, when either side fails, destroys the
+ * other: a client that goes away aborts the upstream read, and a
  * broken upstream aborts the client's response instead of ending it as if complete.
  */
 export async function relay(upstream: UpstreamResponse, res: Response, options: { head: boolean; clientPath?: ClientPath }): Promise<void> {
+  if (answeredInstead(upstream, res, options.head)) return;
   res.status(upstream.status);
   copyUpstreamHeaders(upstream, res, options.clientPath);
   if (options.head) {
@@ -47,7 +51,23 @@ export async function relay(upstream: UpstreamResponse, res: Response, options: 
     res.end();
     return;
   }
-  await pipeline(upstream.body, res);
+  try {
+    await pipeline(upstream.body, res);
+  } catch (err) {
+    throw brokenUpstream(upstream, err);
+  }
+}
+
+/**
+ * An upstream whose body broke off (reset, closed early) is a bad gateway,
+ * not a fault of the mirror: the error says 502 even when the client, who
+ * already has the headers, can only be cut. A client that left (a premature
+ * close, the request's abort) stays as it is.
+ */
+function brokenUpstream(upstream: UpstreamResponse, err: unknown): unknown {
+  const { code, name } = (err ?? {}) as { code?: unknown; name?: unknown };
+  if (err instanceof MirrorError || name === 'AbortError' || code === 'ERR_STREAM_PREMATURE_CLOSE' || upstream.body.errored !== err) return err;
+  return new UpstreamError(502, 'UNAVAILABLE', 'the upstream broke off its answer before the end', { cause: err });
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import type { MirrorContext } from './context';
 import { MirrorError } from '../errors';
 import { forwardHeaders } from './forward';
-import { readLimited } from '../http/read-body';
+import { readUpstreamBody } from '../http/read-body';
 import type { ResolvedManifest } from '../oci/resolved-manifest';
 import { sha256Digest, verifiesDigest } from '../oci/digest';
 import { Header, MAX_MANIFEST_BYTES } from '../oci/mediatypes';
@@ -47,20 +47,22 @@ export function describeHead(upstream: UpstreamResponse, askedDigest?: string): 
 /**
  * Reads the manifest bytes. Asked by digest, the bytes must hash to it
  * (content addressability); by tag, the digest is the upstream's header or,
- * when it sent none, computed over the bytes as containerd would.
+ * when it sent none, computed over the bytes as containerd would. A header
+ * the bytes do not hash to is refused (502), never passed on: the client and
+ * the tag cache would trust it. (A HEAD has no bytes and can only trust it.)
+ * An upstream that breaks off mid-body is a 502 too.
  */
-export async function readManifest(host: string, upstream: UpstreamResponse, askedDigest?: string): Promise<ResolvedManifest> {
-  const body = await readLimited(upstream.body, MAX_MANIFEST_BYTES);
-  let digest = headerValue(upstream, Header.contentDigest) || sha256Digest(body);
-  if (askedDigest !== undefined) {
-    if (!verifiesDigest(body, askedDigest)) {
-      // Counts against the endpoint that sent it (its circuit opens): the client's retry goes to the next one.
-      upstream.rejectContent?.(new Error(`content of another digest than ${askedDigest}`));
-      throw new MirrorError(502, 'MANIFEST_INVALID', `upstream ${host} answered ${askedDigest} with content of another digest`);
-    }
-    digest = askedDigest;
+export async function readManifest(host: string, upstream: UpstreamResponse, askedDigest?: string, signal?: AbortSignal): Promise<ResolvedManifest> {
+  const body = await readUpstreamBody(upstream.body, MAX_MANIFEST_BYTES, host, signal);
+  const claimed = headerValue(upstream, Header.contentDigest);
+  const expected = askedDigest ?? claimed;
+  if (expected && !verifiesDigest(body, expected)) {
+    const what = askedDigest ?? `its Docker-Content-Digest ${claimed}`;
+    // Counts against the endpoint that sent it (its circuit opens): the client's retry goes to the next one.
+    upstream.rejectContent?.(new Error(`content that does not match ${what}`));
+    throw new MirrorError(502, 'MANIFEST_INVALID', `upstream ${host} answered with content that does not match ${what}`);
   }
-  return { status: 200, mediaType: headerValue(upstream, 'content-type'), digest, size: body.length, body, headers: {} };
+  return { status: 200, mediaType: headerValue(upstream, 'content-type'), digest: expected || sha256Digest(body), size: body.length, body, headers: {} };
 }
 
 /** The first value of a response header, or ''. */

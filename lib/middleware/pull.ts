@@ -5,6 +5,8 @@ import { cacheKey } from '../cache/cache-key';
 import { confirmRepository } from './confirm-repository';
 import { mirrorContext, type MirrorContext } from './context';
 import { forwardHeaders, upstreamPath } from './forward';
+import { answerReferrers } from './referrers-answer';
+import { answerTagList } from './tag-list';
 import { relay } from '../http/relay';
 import { clientPath } from '../upstream/select';
 import { serveCachedFile, serveDownload, startBlobAnswer } from '../cache/serve-blob';
@@ -20,14 +22,16 @@ const PULL_HEADERS = ['accept', 'range', 'if-range', 'if-none-match'];
 /**
  * `.pull`: answers blobs from the cache when it has them; a miss starts one
  * upstream download that every request for the blob reads along from while
- * it is written and verified (see docs/cache.md). Tag lists, referrers and
- * digests the cache does not key (not sha256) stream through from the
- * upstream unchanged, `Range` included. Upstream blob downloads wait for a
- * slot of the download limiter.
+ * it is written and verified (see docs/cache.md). Digests the cache does not
+ * key (not sha256) stream through from the upstream unchanged, `Range`
+ * included. Upstream blob downloads wait for a slot of the download limiter.
+ * Tag lists are answered sorted and paginated (tag-list.ts); referrers pass
+ * through, or come from the tag schema when the upstream lacks the API
+ * (referrers-answer.ts).
  */
 export const pullPlugin: PluginDefinition = {
   name: 'pull',
-  summary: 'serve the blob from the cache or stream it from the upstream (tag lists and referrers pass through)',
+  summary: 'serve the blob from the cache or stream it from the upstream; tag lists sorted and paginated; referrers from the API or the tag schema',
   routes: ['blobs', 'tags', 'referrers'],
   terminal: true,
   create(_call, deps) {
@@ -37,6 +41,8 @@ export const pullPlugin: PluginDefinition = {
       const ctx = mirrorContext(res);
       const key = ctx.route === 'blobs' && ctx.reference ? cacheKey(ctx.reference) : undefined;
       const content = cache.content;
+      if (ctx.route === 'tags') return answerTagList(req, res, ctx, () => send(req, ctx, 'GET', PULL_HEADERS, true));
+      if (ctx.route === 'referrers') return answerReferrers(req, res, ctx, () => send(req, ctx, 'GET', PULL_HEADERS, true));
       if (!content || !key) return passThrough(req, res, ctx, ctx.route === 'blobs' ? { limiter, memory } : undefined, metrics);
       if (req.method === 'HEAD') return ctx.headFromUpstream ? passThrough(req, res, ctx) : headBlob(req, res, ctx, content, key);
       await getBlob(req, res, ctx, { content, key, limiter, metrics });

@@ -85,7 +85,7 @@ export const resolvePlugin: PluginDefinition = {
       }
       if (produced) upstream.body.resume();
       const digest = ctx.referenceKind === 'digest' ? ctx.reference : undefined;
-      ctx.manifest = produced ? producedManifest(produced) : head ? describeHead(upstream, digest) : await readManifest(ctx.upstream.host, upstream, digest);
+      ctx.manifest = produced ? producedManifest(produced) : head ? describeHead(upstream, digest) : await readManifest(ctx.upstream.host, upstream, digest, ctx.signal);
       if (asked) await manifests.remember(asked, ctx.manifest);
       next();
     };

@@ -49,14 +49,20 @@ export function assertDigest(digest: string): void {
   }
 }
 
-/** A manifest reference is a tag or a digest. */
+/**
+ * A manifest reference is a tag or a digest. A malformed digest is the
+ * client's mistake (400 `DIGEST_INVALID`); a reference that is neither a tag
+ * nor a digest names a manifest that cannot exist, and the spec says a
+ * manifest that is not found MUST answer 404 (distribution-spec, "Pulling
+ * manifests"; the conformance suite asks for `.INVALID_MANIFEST_NAME`).
+ */
 export function assertReference(reference: string): 'tag' | 'digest' {
   if (isDigest(reference)) {
     assertDigest(reference);
     return 'digest';
   }
   if (!isValidTag(reference)) {
-    throw new MirrorError(400, 'TAG_INVALID', 'invalid tag', { detail: { tag: truncate(reference) } });
+    throw new MirrorError(404, 'MANIFEST_UNKNOWN', 'manifest unknown: the reference is neither a tag nor a digest', { detail: { reference: truncate(reference) } });
   }
   return 'tag';
 }

@@ -98,9 +98,10 @@ async function readIndex(response: UpstreamResponse, what: string) {
 /**
  * Keeps referrers of the wanted types. A descriptor without `artifactType`
  * has the config media type of its manifest as its type, which only the
- * manifest itself tells (bounded number of reads).
+ * manifest itself tells (bounded number of reads); the type learned is set
+ * on the descriptor.
  */
-async function filterByType(source: RepositorySource, referrers: Descriptor[], types: readonly string[]): Promise<Descriptor[]> {
+export async function filterByType(source: RepositorySource, referrers: Descriptor[], types: readonly string[]): Promise<Descriptor[]> {
   if (types.length === 0) return referrers;
   const kept: Descriptor[] = [];
   let lookups = 0;

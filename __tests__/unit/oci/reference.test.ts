@@ -45,9 +45,10 @@ describe('assertReference', () => {
     expect(assertReference('v1')).toBe('tag');
     expect(assertReference(`sha256:${HEX}`)).toBe('digest');
   });
-  it('throws DIGEST_INVALID for a malformed digest and TAG_INVALID for a malformed tag', () => {
+  it('throws 400 DIGEST_INVALID for a malformed digest and 404 MANIFEST_UNKNOWN for a reference that is no tag', () => {
     expect(() => assertReference('sha256:xyz')).toThrow(expect.objectContaining({ code: 'DIGEST_INVALID', status: 400 }));
     expect(() => assertReference('.bad')).toThrow(MirrorError);
-    expect(() => assertReference('.bad')).toThrow(expect.objectContaining({ code: 'TAG_INVALID' }));
+    expect(() => assertReference('.bad')).toThrow(expect.objectContaining({ code: 'MANIFEST_UNKNOWN', status: 404 }));
+    expect(() => assertReference('.INVALID_MANIFEST_NAME')).toThrow(expect.objectContaining({ code: 'MANIFEST_UNKNOWN', status: 404 }));
   });
 });
