@@ -6,6 +6,7 @@ import { defaultCatalog } from './catalog';
 import { errorHandler } from './errors';
 import { authEndpoint } from './admin/auth-endpoint';
 import { adminRouter } from './admin/router';
+import { warmEndpoint } from './admin/warm-endpoint';
 import { accessLog } from './http/access-log';
 import { tlsFiles, type TlsFiles } from './http/tls-files';
 import { countRequests } from './metrics/count-requests';
@@ -74,6 +75,7 @@ export function createMirror(options: MirrorOptions): MirrorRouter {
   router.use(countRequests(services.metrics));
   router.use(adminRouter(services));
   router.use(authEndpoint({ proxy: config.proxy, upstreams, services }));
+  router.use(warmEndpoint(services));
   router.use(buildProxyRouter(config.proxy, plugins, deps));
   router.use(errorHandler((err, req) => logError(logger, err, req.method, req.path)));
   return Object.assign(router, { config, services, tls, close: () => services.close() });

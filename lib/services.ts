@@ -7,6 +7,8 @@ import type { Clock } from './clock';
 import type { Line } from './runmd/ast';
 import { ReferrersCache } from './referrers/cache';
 import { createTeleportMemory, type TeleportMemory } from './teleport/memory';
+import { cacheKey } from './cache/cache-key';
+import { WarmJobs } from './warm/jobs';
 
 /**
  * State shared by the plugins of one mirror (caches, stores, metrics). One
@@ -26,6 +28,8 @@ export interface MirrorServices {
   cache: CacheServices;
   /** Retries, a circuit breaker per upstream and the download limiter. */
   resilience: ResilienceServices;
+  /** Warm jobs (`POST /_lifec/warm`, `.warm`). */
+  warm: WarmJobs;
   /** Releases timers, files and sockets the services hold. */
   close(): Promise<void>;
 }
@@ -46,9 +50,18 @@ export function createServices(options: ServiceOptions): MirrorServices {
   return { auth: createAuthServices(options), referrers: new ReferrersCache(options.clock), teleport: createTeleportMemory(), ...cacheAndResilience(options) };
 }
 
-/** Metrics, cache and resilience; closing lets cache downloads drain first. */
-function cacheAndResilience(options: ServiceOptions): Pick<MirrorServices, 'metrics' | 'cache' | 'resilience' | 'close'> {
+/** Metrics, cache, resilience and warm jobs; closing stops the warm jobs, then lets cache downloads drain. */
+function cacheAndResilience(options: ServiceOptions): Pick<MirrorServices, 'metrics' | 'cache' | 'resilience' | 'warm' | 'close'> {
   const metrics = new MirrorMetrics();
   const cache = createCacheServices(options, metrics.cacheEvents());
-  return { metrics, cache, resilience: createResilience(options, metrics), close: () => cache.close() };
+  const isCached = async (digest: string): Promise<boolean> => {
+    const key = cacheKey(digest);
+    return key !== undefined && (await cache.content?.find(key)) !== undefined;
+  };
+  const warm = new WarmJobs({ isCached, clock: options.clock, logger: options.logger });
+  const close = async (): Promise<void> => {
+    await warm.close();
+    await cache.close();
+  };
+  return { metrics, cache, resilience: createResilience(options, metrics), warm, close };
 }
