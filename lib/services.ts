@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { createAuthServices, type AuthServices } from './auth/services';
 import { createCacheServices, type CacheServices } from './cache/services';
+import { Activity } from './metrics/activity';
 import { MirrorMetrics } from './metrics/metrics';
 import { createResilience, type ResilienceServices } from './resilience/services';
 import type { Clock } from './clock';
@@ -30,6 +31,8 @@ export interface MirrorServices {
   resilience: ResilienceServices;
   /** Warm jobs (`POST /_lifec/warm`, `.warm`). */
   warm: WarmJobs;
+  /** Recent requests, last errors and the throughput history (the status page). */
+  activity: Activity;
   /** Releases timers, files and sockets the services hold. */
   close(): Promise<void>;
 }
@@ -50,9 +53,10 @@ export function createServices(options: ServiceOptions): MirrorServices {
   return { auth: createAuthServices(options), referrers: new ReferrersCache(options.clock), teleport: createTeleportMemory(), ...cacheAndResilience(options) };
 }
 
-/** Metrics, cache, resilience and warm jobs; closing stops the warm jobs, then lets cache downloads drain. */
-function cacheAndResilience(options: ServiceOptions): Pick<MirrorServices, 'metrics' | 'cache' | 'resilience' | 'warm' | 'close'> {
+/** Metrics, cache, resilience, warm jobs and activity; closing stops the warm jobs, then lets cache downloads drain. */
+function cacheAndResilience(options: ServiceOptions): Pick<MirrorServices, 'metrics' | 'cache' | 'resilience' | 'warm' | 'activity' | 'close'> {
   const metrics = new MirrorMetrics();
+  const activity = new Activity(metrics, options.clock);
   const cache = createCacheServices(options, metrics.cacheEvents());
   const isCached = async (digest: string): Promise<boolean> => {
     const key = cacheKey(digest);
@@ -60,8 +64,9 @@ function cacheAndResilience(options: ServiceOptions): Pick<MirrorServices, 'metr
   };
   const warm = new WarmJobs({ isCached, clock: options.clock, logger: options.logger });
   const close = async (): Promise<void> => {
+    activity.stop();
     await warm.close();
     await cache.close();
   };
-  return { metrics, cache, resilience: createResilience(options, metrics), warm, close };
+  return { metrics, cache, resilience: createResilience(options, metrics), warm, activity, close };
 }

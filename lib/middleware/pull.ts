@@ -56,6 +56,7 @@ async function getBlob(req: Request, res: Response, ctx: MirrorContext, deps: Bl
   // The download outlives the request that started it (no client signal):
   // other requests read along, and a client that was cut off resumes with Range.
   const source = await content.fetchBlob(key, () => limited(limiter, () => send(req, ctx, 'GET', [], false)));
+  ctx.servedFrom = source.kind === 'hit' ? 'cache' : source.kind;
   if (source.kind === 'hit') {
     if (await serveCachedFile(req, res, digest, source.file, count('cache'))) return;
     content.forget(key);
@@ -78,12 +79,14 @@ async function getBlob(req: Request, res: Response, ctx: MirrorContext, deps: Bl
 async function headBlob(req: Request, res: Response, ctx: MirrorContext, content: ContentCache, key: string): Promise<void> {
   const file: CachedFile | undefined = await content.find(key);
   if (!file) return passThrough(req, res, ctx, undefined);
+  ctx.servedFrom = 'cache';
   startBlobAnswer(req, res, ctx.reference ?? '', file.size);
   res.end();
 }
 
 async function passThrough(req: Request, res: Response, ctx: MirrorContext, limiter?: DownloadLimiter, metrics?: MirrorMetrics): Promise<void> {
   const head = req.method === 'HEAD';
+  ctx.servedFrom = 'upstream';
   const fetch = () => send(req, ctx, head ? 'HEAD' : 'GET', PULL_HEADERS, true);
   const upstream = limiter && !head ? await limited(limiter, fetch, ctx.signal) : await fetch();
   await relayCounted(upstream, res, head, ctx, metrics);

@@ -42,6 +42,7 @@ export const resolvePlugin: PluginDefinition = {
       const asked = produced ? undefined : manifestRequest(ctx, accept, head);
       const cached = asked && !(head && ctx.headFromUpstream) && (await manifests.fresh(asked));
       if (cached) {
+        ctx.servedFrom = 'cache';
         ctx.manifest = cached;
         return next();
       }
@@ -54,9 +55,11 @@ export const resolvePlugin: PluginDefinition = {
       } catch (err) {
         const stale = asked && err instanceof UpstreamError ? await manifests.stale(asked, err.message) : undefined;
         if (!stale) throw err;
+        ctx.servedFrom = 'stale';
         ctx.manifest = stale;
         return next();
       }
+      ctx.servedFrom = 'upstream';
       if (!isUpstreamResponse(answer)) {
         ctx.manifest = answer;
         // A stale resolution (the HEAD was rate limited) is served, not recorded:
@@ -71,6 +74,7 @@ export const resolvePlugin: PluginDefinition = {
         const stale = asked && failed ? await manifests.stale(asked, `upstream answered ${upstream.status}`) : undefined;
         if (stale) {
           upstream.body.resume();
+          ctx.servedFrom = 'stale';
           ctx.manifest = stale;
           return next();
         }
