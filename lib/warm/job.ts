@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
 import { formatImageReference, parseImageReference, type ImageReference } from '../oci/image-reference';
@@ -25,6 +26,9 @@ export interface WarmJobDeps {
   /** Blobs read at once per job (default 4). */
   concurrency?: number;
 }
+
+/** How long a blob read in full may take to appear in the cache. */
+const PLACE_WAIT_MS = 10_000;
 
 interface ImageRun extends Omit<WarmImageReport, 'totalBytes' | 'doneBytes'> {
   ref: ImageReference;
@@ -174,6 +178,7 @@ export class WarmJob {
           item.doneBytes = 0;
           const bytes = await api.blob(ref, item.digest, (n) => (item.doneBytes += n));
           if (bytes !== item.size) throw new WarmError(`${item.digest}: the mirror sent ${bytes} bytes, the manifest says ${item.size}`);
+          await this.placed(item.digest);
           item.state = 'done';
         });
       })();
@@ -181,6 +186,19 @@ export class WarmJob {
       this.blobs.set(item.digest, read);
     }
     return read;
+  }
+
+  /**
+   * Waits until the cache holds the blob just read: the mirror sends the last
+   * byte once the digest verified, and places the file just after. Done means
+   * cached, so a warm that ends (or a mirror killed) after this keeps it.
+   */
+  private async placed(digest: string): Promise<void> {
+    for (let waited = 0; waited < PLACE_WAIT_MS; waited += 50) {
+      if (await this.deps.isCached(digest)) return;
+      await sleep(50);
+    }
+    throw new WarmError(`${digest} was read but is not in the cache (is it larger than the cache's cap?)`);
   }
 
   /** The job's one item for `digest`, listed in `image` too. */

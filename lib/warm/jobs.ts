@@ -22,7 +22,7 @@ export interface WarmJobsOptions {
  */
 export class WarmJobs {
   private readonly jobs = new Map<string, WarmJob>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
   private origin?: string;
   private announce!: (origin: string) => void;
   private readonly listeningAt = new Promise<string>((resolve) => (this.announce = resolve));
@@ -47,16 +47,19 @@ export class WarmJobs {
 
   /**
    * Starts `request` now and again every `everyMs` while the mirror runs (a
-   * `.warm` followed by a `.timer`); a tick while the last run is still going is skipped.
+   * `.warm` followed by a `.timer`); a tick while the last run is still going
+   * is skipped. A schedule under the same `key` (the step, run again by
+   * `.loop`) is replaced, not doubled.
    */
-  repeat(request: WarmRequest, everyMs: number): void {
+  repeat(key: string, request: WarmRequest, everyMs: number): void {
+    clearInterval(this.timers.get(key));
     let last = this.start(request);
     const timer = setInterval(() => {
       if (last.state !== 'running') last = this.start(request);
     }, everyMs);
     // A schedule must not keep a process alive that is otherwise done.
     timer.unref();
-    this.timers.add(timer);
+    this.timers.set(key, timer);
   }
 
   get(id: string): WarmJob | undefined {
@@ -70,7 +73,7 @@ export class WarmJobs {
 
   /** Stops schedules and cancels running jobs (the mirror is shutting down). */
   async close(): Promise<void> {
-    for (const timer of this.timers) clearInterval(timer);
+    for (const timer of this.timers.values()) clearInterval(timer);
     this.timers.clear();
     const running = [...this.jobs.values()].filter((j) => j.state === 'running');
     for (const job of running) job.cancel();
