@@ -2,8 +2,8 @@ import { formatBytes } from '../cache/inspect';
 import type { MirrorStatus } from './status-data';
 
 const WIDTH = 600;
-const HEIGHT = 140;
-const PAD = { left: 8, right: 8, top: 10, bottom: 18 };
+const HEIGHT = 150;
+const PAD = { left: 8, right: 8, top: 22, bottom: 18 };
 
 /**
  * The throughput (filled area, left scale) and the cache hit ratio (line,
@@ -26,8 +26,8 @@ export function renderChart(history: MirrorStatus['history']): string {
     `<line x1="${PAD.left}" y1="${y(1)}" x2="${WIDTH - PAD.right}" y2="${y(1)}" class="grid"/>`,
     `<path d="${area}" class="throughput"/>`,
     ...ratio.map((points) => `<polyline points="${points}" class="ratio"/>`),
-    `<text x="${PAD.left + 2}" y="${PAD.top + 10}" class="label">peak ${formatBytes(Math.round(peak))}/s</text>`,
-    `<text x="${WIDTH - PAD.right - 2}" y="${PAD.top + 10}" class="label end">hit ratio 100 %</text>`,
+    `<rect x="${PAD.left}" y="6" width="10" height="10" class="throughput"/><text x="${PAD.left + 14}" y="15" class="label">blob bytes served/s (peak ${formatBytes(Math.round(peak))}/s)</text>`,
+    `<line x1="${WIDTH - PAD.right - 150}" y1="11" x2="${WIDTH - PAD.right - 136}" y2="11" class="ratio"/><text x="${WIDTH - PAD.right - 2}" y="15" class="label end">cache hit ratio (top: 100 %)</text>`,
     `<text x="${PAD.left + 2}" y="${HEIGHT - 4}" class="label">−${minutes} min</text>`,
     `<text x="${WIDTH - PAD.right - 2}" y="${HEIGHT - 4}" class="label end">now</text>`,
     '</svg>',

@@ -47,14 +47,14 @@ function cache(c: MirrorStatus['cache']): string {
     ['entries', num('cache.entries', c.entries)],
     ['blob hit ratio', `${pct(c.hitRatio.blob)}<small>${num('cache.hits.blob', c.hits.blob)} hits · ${num('cache.misses.blob', c.misses.blob)} misses</small>`],
     ['manifest hit ratio', `${pct(c.hitRatio.manifest)}<small>${num('cache.hits.manifest', c.hits.manifest)} hits · ${num('cache.misses.manifest', c.misses.manifest)} misses</small>`],
-    ['served', `${(['cache', 'download', 'upstream'] as const).map((s) => `${s} ${num(`cache.servedBytes.${s}`, c.servedBytes[s], formatBytes(c.servedBytes[s]))}`).join('<br>')}`],
+    ['served', `${formatBytes(c.servedBytes.cache + c.servedBytes.download + c.servedBytes.upstream)}<small>${(['cache', 'download', 'upstream'] as const).map((s) => `${s} ${num(`cache.servedBytes.${s}`, c.servedBytes[s], formatBytes(c.servedBytes[s]))}`).join(' · ')}</small>`],
     ['evictions', `${num('cache.evictions', c.evictions)}<small>${formatBytes(c.evictedBytes)}</small>`],
   ];
   return `<div class="cards" id="cache">${cards.map(([label, value]) => `<div class="card"><div class="label">${label}</div><div class="value">${value}</div></div>`).join('')}</div>`;
 }
 
 function downloads(d: MirrorStatus['downloads']): string {
-  const head = `<p class="muted">${num('downloads.active', d.active)} upstream downloads running, ${num('downloads.queued', d.queued)} waiting for a slot</p>`;
+  const head = `<p class="muted">Upstream downloads: ${num('downloads.active', d.active)} running, ${num('downloads.queued', d.queued)} waiting for a slot.</p>`;
   if (d.inProgress.length === 0) return `${head}<p class="muted" id="downloads">No download into the cache in progress.</p>`;
   const rows = d.inProgress.map((x) => `<tr><td><code>${esc(short(x.digest))}</code></td><td class="wide">${bar(x.doneBytes, x.sizeBytes, `data-digest="${esc(x.digest)}"`)}</td><td>${formatBytes(x.doneBytes)} / ${formatBytes(x.sizeBytes)}</td></tr>`);
   return `${head}<table id="downloads"><tbody>${rows.join('')}</tbody></table>`;
