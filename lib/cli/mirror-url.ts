@@ -16,8 +16,10 @@ export const DEFAULT_MIRROR_ADDRESS = 'localhost:8578';
 export function mirrorUrl(mirror: string | undefined, config: string, io: CliIO): string {
   if (mirror !== undefined) return normalize(mirror);
   const file = path.resolve(io.cwd, config);
-  const address = existsSync(file) ? compileFile(file).proxy?.address : undefined;
-  const { host, port } = parseListenAddress(address ?? DEFAULT_MIRROR_ADDRESS);
+  const proxy = existsSync(file) ? compileFile(file).proxy : undefined;
+  const { host, port } = parseListenAddress(proxy?.address ?? DEFAULT_MIRROR_ADDRESS);
+  // With `.tls` the certificate names the mirror, typically as localhost, not as 127.0.0.1.
+  if (proxy?.settings.some((l) => l.name === 'tls')) return `https://${host === '0.0.0.0' || host === '::' || host === '127.0.0.1' ? 'localhost' : host}:${port}`;
   const loopback = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
   return `http://${loopback.includes(':') ? `[${loopback}]` : loopback}:${port}`;
 }

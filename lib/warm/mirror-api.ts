@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import { readLimited } from '../http/read-body';
 import { sha256Digest } from '../oci/digest';
 import type { ImageReference } from '../oci/image-reference';
@@ -24,12 +25,20 @@ const USER_AGENT = 'lifec-mirror-warm';
  * One keep-alive agent per job; `close` frees its sockets.
  */
 export class MirrorApi {
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  private readonly agent: http.Agent;
+  private readonly client: typeof http | typeof https;
 
   constructor(
     private readonly origin: string,
     private readonly signal: AbortSignal,
-  ) {}
+  ) {
+    const secure = new URL(origin).protocol === 'https:';
+    this.client = secure ? https : http;
+    // With `.tls` the mirror reads through its own listening socket, whose
+    // certificate names the mirror's public name, not the loopback address
+    // it dials: there is no other party to authenticate on that connection.
+    this.agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 8, rejectUnauthorized: false }) : new http.Agent({ keepAlive: true, maxSockets: 8 });
+  }
 
   /** The digest a tag points at (a HEAD, which Docker Hub does not count against pull limits). */
   async resolve(ref: ImageReference, tag: string): Promise<string> {
@@ -74,7 +83,7 @@ export class MirrorApi {
     const url = new URL(`/v2/${ref.repository}/${suffix}`, this.origin);
     url.searchParams.set('ns', ref.registry);
     return new Promise((resolve, reject) => {
-      const req = http.request(url, { method, agent: this.agent, signal: this.signal, headers: { 'user-agent': USER_AGENT, ...headers } }, resolve);
+      const req = this.client.request(url, { method, agent: this.agent, signal: this.signal, headers: { 'user-agent': USER_AGENT, ...headers } }, resolve);
       req.once('error', (err) => reject(this.signal.aborted ? new WarmError('canceled', { cause: err }) : new WarmError(`the mirror at ${this.origin} cannot be reached: ${err.message}`, { cause: err })));
       req.end();
     });
