@@ -27,7 +27,7 @@ export function renderChart(history: MirrorStatus['history']): string {
     `<path d="${area}" class="throughput"/>`,
     ...ratio.map((points) => `<polyline points="${points}" class="ratio"/>`),
     `<rect x="${PAD.left}" y="6" width="10" height="10" class="throughput"/><text x="${PAD.left + 14}" y="15" class="label">blob bytes served/s (peak ${formatBytes(Math.round(peak))}/s)</text>`,
-    `<line x1="${WIDTH - PAD.right - 150}" y1="11" x2="${WIDTH - PAD.right - 136}" y2="11" class="ratio"/><text x="${WIDTH - PAD.right - 2}" y="15" class="label end">cache hit ratio (top: 100 %)</text>`,
+    `<line x1="${WIDTH / 2 + 40}" y1="11" x2="${WIDTH / 2 + 56}" y2="11" class="ratio"/><text x="${WIDTH / 2 + 60}" y="15" class="label">cache hit ratio (dashed line: 100 %)</text>`,
     `<text x="${PAD.left + 2}" y="${HEIGHT - 4}" class="label">−${minutes} min</text>`,
     `<text x="${WIDTH - PAD.right - 2}" y="${HEIGHT - 4}" class="label end">now</text>`,
     '</svg>',
