@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Counter } from 'prom-client';
 import type { ServedFrom } from '../http/access-log';
+import { withoutQueries } from '../metrics/activity';
 import type { CircuitState } from '../resilience/circuit-breaker';
 import type { MirrorServices } from '../services';
 import type { UpstreamSet } from '../upstream/upstream';
@@ -132,7 +133,7 @@ function authOf(services: MirrorServices, host: string): RegistryStatus['auth'] 
     ...(challenge?.params.service !== undefined && { service }),
     tokens: tokens.count,
     ...(tokens.expiresAt !== undefined && { tokenExpiresAt: iso(tokens.expiresAt) }),
-    ...(loginError !== undefined && { loginError }),
+    ...(loginError !== undefined && { loginError: withoutQueries(loginError) }),
   };
 }
 
