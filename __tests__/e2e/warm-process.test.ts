@@ -96,8 +96,10 @@ describe('warming with a mirror process', () => {
     const steps = `: .warm ${single}, ${slow}\n: .platform linux/amd64\n: .timer 2s\n`;
     const mirror = await start('step', runmd(path.join(dir, 'cache-step'), steps));
     const atStart = await json<MirrorStatus>(`${mirror.url}/_lifec/status.json`);
-    expect(atStart.warm).toHaveLength(1);
-    expect(atStart.warm[0]).toMatchObject({ source: 'runmd', state: 'running', platforms: ['linux/amd64'] });
+    // On failure, say what the mirror did.
+    const context = `warm jobs at start: ${JSON.stringify(atStart.warm)}\n${mirror.log().slice(-4000)}`;
+    expect({ jobs: atStart.warm.length, context }).toEqual({ jobs: 1, context });
+    expect({ job: atStart.warm[0], context }).toMatchObject({ job: { source: 'runmd', state: 'running', platforms: ['linux/amd64'] }, context });
 
     await waitUntil('a second warm ran at a tick and found everything cached', async () => {
       const { warm } = await json<MirrorStatus>(`${mirror.url}/_lifec/status.json`);
