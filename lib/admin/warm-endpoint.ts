@@ -77,8 +77,8 @@ function platformsOf(value: unknown): Platform[] | 'all' {
   }
 }
 
-/** The address this request reached the mirror on: the job reads through the same one. */
+/** The address this request reached the mirror on, for a mirror mounted in another app (its server did not announce one). */
 function originOf(req: Request): string {
   const address = req.socket.localAddress ?? '127.0.0.1';
-  return `http://${address.includes(':') ? `[${address}]` : address}:${req.socket.localPort ?? 80}`;
+  return `${req.secure ? 'https' : 'http'}://${address.includes(':') ? `[${address}]` : address}:${req.socket.localPort ?? 80}`;
 }

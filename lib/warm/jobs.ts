@@ -35,10 +35,14 @@ export class WarmJobs {
     this.announce(this.origin);
   }
 
-  /** Starts a job; `origin` overrides the listening address (the address an admin request came in on). */
-  start(request: WarmRequest, origin?: string): WarmJob {
+  /**
+   * Starts a job. `fallbackOrigin` (the address an admin request came in on)
+   * serves when the mirror is mounted in another app, whose server never
+   * called `listening`.
+   */
+  start(request: WarmRequest, fallbackOrigin?: string): WarmJob {
     const id = randomBytes(6).toString('hex');
-    const at = origin ?? this.origin;
+    const at = this.origin ?? fallbackOrigin;
     const job = new WarmJob(id, request, { ...this.options, origin: () => (at ? Promise.resolve(loopbackOrigin(at)) : this.listeningAt) });
     this.jobs.set(id, job);
     void job.finished.then(() => this.prune());
