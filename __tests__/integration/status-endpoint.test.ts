@@ -55,7 +55,7 @@ describe('GET /_lifec/status.json', () => {
     expect(status.registries).toEqual([
       {
         host: upstream.host,
-        endpoints: [upstream.url],
+        endpoints: [{ name: upstream.host, url: upstream.url, breaker: 'closed' }],
         default: true,
         breaker: 'closed',
         // The upstream's own 500 was relayed: the status names the request it failed.
@@ -67,6 +67,20 @@ describe('GET /_lifec/status.json', () => {
     expect(status.requests[0]).toMatchObject({ method: 'GET', registry: upstream.host, repository: 'app', reference: 'v1', status: expect.any(Number), source: 'upstream' });
     expect(status.version).toBe(JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8')).version);
     expect(res.text).not.toContain('SECRET');
+  });
+
+  it('lists a registry\'s .endpoint lines before the registry itself, each with its breaker', async () => {
+    const text = runmd(upstream.url).replace(`: .mirror ${upstream.url}`, `: .mirror ${upstream.url}\n: .endpoint http://tier.internal:5000`);
+    const fresh = createMirror({ runmd: text, home });
+    try {
+      const res = await request(express().use(fresh)).get('/_lifec/status.json');
+      expect((res.body as MirrorStatus).registries[0]?.endpoints).toEqual([
+        { name: 'tier.internal:5000', url: 'http://tier.internal:5000', breaker: 'closed' },
+        { name: upstream.host, url: upstream.url, breaker: 'closed' },
+      ]);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('keeps the last error message without the query of a URL it quotes', async () => {

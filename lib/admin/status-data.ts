@@ -5,7 +5,7 @@ import type { ServedFrom } from '../http/access-log';
 import { withoutQueries } from '../metrics/activity';
 import type { CircuitState } from '../resilience/circuit-breaker';
 import type { MirrorServices } from '../services';
-import type { UpstreamSet } from '../upstream/upstream';
+import type { Upstream, UpstreamSet } from '../upstream/upstream';
 import type { WarmJobReport } from '../warm/report';
 
 /** `GET /_lifec/status.json`: every field is documented in docs/operations.md ("Status"). Times are ISO 8601. */
@@ -25,8 +25,8 @@ export interface MirrorStatus {
 
 export interface RegistryStatus {
   host: string;
-  /** Where its requests go. */
-  endpoints: string[];
+  /** Where its content is fetched from, in order (`.endpoint` lines, then the registry itself unless `.origin off`), each with its own breaker. */
+  endpoints: Array<{ name: string; url: string; breaker: CircuitState }>;
   default: boolean;
   breaker: CircuitState;
   lastError: { at: string; message: string } | null;
@@ -94,7 +94,7 @@ export async function collectStatus(services: MirrorServices, upstreams: Upstrea
     rssBytes: process.memoryUsage.rss(),
     registries: upstreams.all.map((u) => ({
       host: u.host,
-      endpoints: [u.origin],
+      endpoints: endpointsOf(u, breakers),
       default: u.isDefault,
       breaker: breakers.get(u.host) ?? 'closed',
       lastError: errorOf(services, u.host),
@@ -114,6 +114,13 @@ export async function collectStatus(services: MirrorServices, upstreams: Upstrea
     ),
     history: services.activity.history().map((p) => ({ at: iso(p.at), bytesPerSecond: Math.round(p.bytesPerSecond), hitRatio: p.hitRatio })),
   };
+}
+
+function endpointsOf(upstream: Upstream, breakers: ReadonlyMap<string, CircuitState>): RegistryStatus['endpoints'] {
+  const plan = upstream.fetchPlan;
+  const endpoints = (plan?.endpoints ?? []).map((e) => ({ name: e.name, url: `${e.origin}${e.prefix ? `/${e.prefix}` : ''}`, breaker: breakers.get(e.name) ?? 'closed' }));
+  if (plan?.origin === false) return endpoints;
+  return [...endpoints, { name: upstream.host, url: upstream.origin, breaker: breakers.get(upstream.host) ?? 'closed' }];
 }
 
 function errorOf(services: MirrorServices, host: string): RegistryStatus['lastError'] {

@@ -35,7 +35,7 @@ function registries(list: RegistryStatus[]): string {
     const tokens = r.auth.scheme === 'bearer' ? ` · ${num(`registries.${r.host}.tokens`, r.auth.tokens)} token${r.auth.tokens === 1 ? '' : 's'}${r.auth.tokenExpiresAt ? ` until ${esc(time(r.auth.tokenExpiresAt))}` : ''}` : '';
     const login = r.auth.loginError ? `<div class="error">login failed: ${esc(r.auth.loginError)}</div>` : '';
     const error = r.lastError ? `<span class="error">${esc(time(r.lastError.at))} ${esc(r.lastError.message)}</span>` : '<span class="muted">none</span>';
-    return `<tr data-registry="${esc(r.host)}"><td><b>${esc(r.host)}</b>${r.default ? ' <span class="tag">default</span>' : ''}</td><td>${r.endpoints.map(esc).join('<br>')}</td><td><span class="state ${esc(r.breaker)}" data-field="breaker">${esc(r.breaker)}</span></td><td>${auth}${tokens}${login}</td><td>${error}</td></tr>`;
+    return `<tr data-registry="${esc(r.host)}"><td><b>${esc(r.host)}</b>${r.default ? ' <span class="tag">default</span>' : ''}</td><td>${r.endpoints.map((e) => `${esc(e.url)}${r.endpoints.length > 1 ? ` <span class="state ${esc(e.breaker)}">${esc(e.breaker)}</span>` : ''}`).join('<br>')}</td><td><span class="state ${esc(r.breaker)}" data-field="breaker">${esc(r.breaker)}</span></td><td>${auth}${tokens}${login}</td><td>${error}</td></tr>`;
   });
   return `<table id="registries"><thead><tr><th>registry</th><th>endpoints</th><th>breaker</th><th>auth</th><th>last error</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
