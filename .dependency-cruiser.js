@@ -11,7 +11,7 @@ const LAYERS = [
   { name: 'composition', paths: ['lib/server.ts', 'lib/mirror.ts', 'lib/catalog.ts', 'lib/engine/'] },
   { name: 'surface', paths: ['lib/router.ts', 'lib/middleware/', 'lib/admin/', 'lib/runtime/'] },
   { name: 'services', paths: ['lib/services.ts'] },
-  { name: 'features', paths: ['lib/metrics/', 'lib/auth/', 'lib/cache/', 'lib/teleport/', 'lib/referrers/', 'lib/containerd/', 'lib/clients/'] },
+  { name: 'features', paths: ['lib/metrics/', 'lib/auth/', 'lib/cache/', 'lib/teleport/', 'lib/referrers/', 'lib/containerd/', 'lib/clients/', 'lib/warm/'] },
   { name: 'transport', paths: ['lib/http/', 'lib/upstream/', 'lib/resilience/'] },
   { name: 'foundations', paths: ['lib/runmd/', 'lib/oci/', 'lib/errors.ts', 'lib/log.ts', 'lib/clock.ts', 'lib/malloc-threshold.ts'] },
 ];

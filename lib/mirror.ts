@@ -6,6 +6,8 @@ import { defaultCatalog } from './catalog';
 import { errorHandler, type ErrorOutcome, type MirrorError } from './errors';
 import { authEndpoint } from './admin/auth-endpoint';
 import { adminRouter } from './admin/router';
+import { statusEndpoint } from './admin/status-endpoint';
+import { warmEndpoint } from './admin/warm-endpoint';
 import { accessLog } from './http/access-log';
 import { tlsFiles, type TlsFiles } from './http/tls-files';
 import { notServed } from './http/not-served';
@@ -14,6 +16,7 @@ import { countRequests } from './metrics/count-requests';
 import { silentLogger } from './log';
 import { PLUGINS } from './middleware';
 import { systemClock, type Clock } from './clock';
+import type { MirrorContext } from './middleware/context';
 import { type PluginDefinition } from './middleware/plugin';
 import { buildProxyRouter } from './router';
 import type { Catalog } from './runmd/catalog';
@@ -72,15 +75,23 @@ export function createMirror(options: MirrorOptions): MirrorRouter {
   const deps = { logger, clock, home, upstreams, services };
 
   const router = express.Router() as MirrorRouter;
-  router.use(accessLog(logger, clock));
+  router.use(accessLog(logger, clock, (entry) => services.activity.requestDone(entry)));
   router.use(countRequests(services.metrics));
   router.use(refuseMalformedEscapes);
   router.use(adminRouter(services));
   router.use(authEndpoint({ proxy: config.proxy, upstreams, services }));
+  router.use(warmEndpoint(services));
+  router.use(statusEndpoint(services, upstreams));
   router.use(buildProxyRouter(config.proxy, plugins, deps));
   // The mirror answers every request that reaches it: an app that mounts it serves its own routes first.
   router.use(notServed);
-  router.use(errorHandler((err, req, outcome) => logError(logger, err, req, outcome)));
+  router.use(
+    errorHandler((err, req, outcome) => {
+      logError(logger, err, req, outcome);
+      const ctx = req.res?.locals.mirror as MirrorContext | undefined;
+      if (ctx && err.status >= 500 && err.status !== 499) services.activity.failed(ctx.upstream.host, ctx.requestId, describeError(err));
+    }),
+  );
   return Object.assign(router, { config, services, tls, close: () => services.close() });
 }
 
@@ -88,6 +99,12 @@ function loadRunmd(options: MirrorOptions): { text: string; file: string } {
   if (options.runmd !== undefined) return { text: options.runmd, file: options.configPath ?? 'mirror.runmd' };
   if (!options.configPath) throw new TypeError('createMirror needs `runmd` text or a `configPath`');
   return { text: readFileSync(options.configPath, 'utf8'), file: options.configPath };
+}
+
+/** The message and its cause, for the status page's last error per registry. */
+function describeError(err: MirrorError): string {
+  const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
+  return `${err.status} ${err.code}: ${err.message}${cause}`;
 }
 
 /**

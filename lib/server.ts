@@ -70,12 +70,16 @@ export async function startServer(mirror: MirrorRouter, logger: Logger, address?
   logger.info({ address: `${host}:${listen.port}`, scheme }, 'mirror listening');
   const warning = mirror.tls ? undefined : plainHttpWarning(listen.host);
   if (warning) logger.warn(warning);
+  // Warm jobs read through the mirror's own address; those started by `.warm` steps wait for it.
+  mirror.services.warm.listening(`${scheme}://${host}:${listen.port}`);
   const stopReloading = mirror.tls && server instanceof https.Server ? reloadOnChange(mirror.tls, server, logger) : () => undefined;
   const close = (deadline?: number): Promise<void> => (stopReloading(), closeGracefully(server, mirror, deadline));
   return { server, address: listen, url: `${scheme}://${host}:${listen.port}`, close };
 }
 
 async function closeGracefully(server: http.Server, mirror: MirrorRouter, deadlineMs = 10_000): Promise<void> {
+  // A warm job's own requests would hold the drain open: it stops first (what it cached stays).
+  await mirror.services.warm.close();
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   // Keep-alive connections whose last request ends while draining become idle
   // after close() looked; sweep them so the drain ends with the last download.

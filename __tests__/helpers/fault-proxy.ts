@@ -7,6 +7,8 @@ export type Fault =
   | { kind: 'corrupt'; atByte: number }
   | { kind: 'status'; status: number; headers?: Record<string, string> }
   | { kind: 'stall' }
+  /** The body flows at about this rate (a slow registry, so a test can act mid-body). */
+  | { kind: 'slow'; bytesPerSecond: number }
   | { kind: 'down' };
 
 /** A request the proxy saw, with the fault it applied. */
@@ -69,9 +71,17 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
           return;
         }
         offset += chunk.length;
+        if (fault?.kind === 'slow') {
+          res.write(out);
+          answer.pause();
+          setTimeout(() => !res.destroyed && answer.resume(), (chunk.length * 1000) / fault.bytesPerSecond);
+          return;
+        }
         if (!res.write(out)) answer.pause();
       });
-      res.on('drain', () => answer.resume());
+      res.on('drain', () => fault?.kind !== 'slow' && answer.resume());
+      // The client left (a killed mirror): stop reading the registry for it.
+      res.on('close', () => !answer.complete && answer.destroy());
       answer.on('end', () => res.end());
     });
     upstream.on('error', () => res.destroy());

@@ -86,6 +86,19 @@ export class TokenCache {
     }
   }
 
+  /** How many unexpired tokens are cached for a realm and service, and when the last of them expires: never the tokens. */
+  summary(realm: string, service: string): { count: number; expiresAt?: number } {
+    const now = this.clock.now();
+    let count = 0;
+    let expiresAt: number | undefined;
+    for (const [id, entry] of this.entries) {
+      if (entry.expiresAt <= now || !id.startsWith(`${realm}\n${service}\n`)) continue;
+      count += 1;
+      expiresAt = Math.max(expiresAt ?? 0, entry.expiresAt);
+    }
+    return expiresAt === undefined ? { count } : { count, expiresAt };
+  }
+
   get size(): number {
     return this.entries.size;
   }

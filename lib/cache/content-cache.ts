@@ -74,6 +74,11 @@ export class ContentCache {
     return this.space.index.size;
   }
 
+  /** Blob downloads in progress (digest, size, bytes so far). */
+  downloadsInProgress(): Array<{ digest: string; size: number; written: number }> {
+    return this.downloads.inProgress();
+  }
+
   /** A verified cached file for `key`, marked as used; `undefined` on a miss. */
   async find(key: string): Promise<CachedFile | undefined> {
     await this.ready;

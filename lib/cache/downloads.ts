@@ -77,6 +77,11 @@ export class Downloads {
     return own ?? { kind: 'download', download: download as Download, started: true };
   }
 
+  /** The downloads in progress: digest, announced size and bytes written so far (for the status page). */
+  inProgress(): Array<{ digest: string; size: number; written: number }> {
+    return [...this.running.keys()].map((d) => ({ digest: `sha256:${d.key}`, size: d.size, written: d.written }));
+  }
+
   /** Lets downloads finish for up to `deadlineMs`, then aborts the rest (their files are removed). */
   async close(deadlineMs: number): Promise<void> {
     this.closing = true;

@@ -10,6 +10,8 @@ import { CliError, type CliIO } from './io';
 import { registerLogin } from './login';
 import type { CommandEnv, GlobalOptions } from './program';
 import { registerStart } from './start';
+import { registerStatus } from './status';
+import { registerWarm } from './warm';
 
 /** Builds the `lifec-mirror` program; `io` makes it testable without spawning a process. */
 export function buildProgram(io: CliIO): Command {
@@ -31,7 +33,7 @@ export function buildProgram(io: CliIO): Command {
       return createLogger({ level: globals.logLevel, format: globals.logFormat, destination: io.stderr });
     },
   };
-  for (const register of [registerInit, registerStart, registerDump, registerHosts, registerLogin, registerCache, registerConfigure]) register(program, env);
+  for (const register of [registerInit, registerStart, registerDump, registerHosts, registerLogin, registerCache, registerConfigure, registerWarm, registerStatus]) register(program, env);
   // The original tool's spelling: `lifec-mirror mirror start`.
   registerStart(program.command('mirror').description('the original spelling of the mirror commands ("mirror start")'), env);
   return program;

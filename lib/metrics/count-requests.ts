@@ -10,7 +10,7 @@ export function countRequests(metrics: MirrorMetrics): RequestHandler {
   return (req, res, next) => {
     res.once('close', () => {
       const ctx = res.locals.mirror as typeof res.locals.mirror | undefined;
-      const route = ctx?.route ?? (/^\/(metrics|healthz|readyz)$/.test(req.path) ? 'admin' : req.path.startsWith('/v2') ? 'v2' : 'other');
+      const route = ctx?.route ?? (/^\/(metrics|healthz|readyz)$|^\/_lifec(\/|$)/.test(req.path) ? 'admin' : req.path.startsWith('/v2') ? 'v2' : 'other');
       const status = res.writableFinished ? String(res.statusCode) : 'aborted';
       metrics.requests.inc({ route, method: req.method, status });
     });

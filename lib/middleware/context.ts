@@ -5,6 +5,7 @@ import type { RouteKind } from '../oci/routes';
 import type { ReferrersLookup } from '../referrers/lookup';
 import type { Authorizer, UpstreamSender } from '../upstream/exchange';
 import type { Selection } from '../upstream/select';
+import type { ServedFrom } from '../http/access-log';
 import type { Upstream } from '../upstream/upstream';
 
 /**
@@ -40,6 +41,8 @@ export interface MirrorContext {
   headFromUpstream?: boolean;
   /** Aborted when the client goes away before the answer is complete. */
   signal: AbortSignal;
+  /** Where the answer came from, for the status page's list of requests; set by `.pull` and `.resolve`. */
+  servedFrom?: ServedFrom;
 }
 
 declare global {

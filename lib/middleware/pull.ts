@@ -64,6 +64,7 @@ async function getBlob(req: Request, res: Response, ctx: MirrorContext, deps: Bl
   // The download outlives the request that started it (no client signal):
   // other requests read along, and a client that was cut off resumes with Range.
   const source = await content.fetchBlob(key, () => limited(limiter, () => send(req, ctx, 'GET', [], false)));
+  ctx.servedFrom = source.kind === 'hit' ? 'cache' : source.kind;
   // Content another repository brought in is answered here only once the upstream confirms this one holds it.
   if (source.kind === 'download' && source.started) await content.scopes?.add(ctx.upstream.host, ctx.repository, key);
   else if (source.kind !== 'upstream') await confirmRepository(req, ctx, content, key, 'blobs');
@@ -90,6 +91,7 @@ async function headBlob(req: Request, res: Response, ctx: MirrorContext, content
   const file: CachedFile | undefined = await content.find(key);
   if (!file) return passThrough(req, res, ctx, undefined);
   await confirmRepository(req, ctx, content, key, 'blobs');
+  ctx.servedFrom = 'cache';
   startBlobAnswer(req, res, ctx.reference ?? '', file.size);
   res.end();
 }
@@ -105,6 +107,7 @@ const RELAY_WORKING_SET = 2 * 1024 * 1024;
 
 async function passThrough(req: Request, res: Response, ctx: MirrorContext, limits?: RelayLimits, metrics?: MirrorMetrics): Promise<void> {
   const head = req.method === 'HEAD';
+  ctx.servedFrom = 'upstream';
   const fetch = () => send(req, ctx, head ? 'HEAD' : 'GET', PULL_HEADERS, true);
   if (!limits || head) return relayCounted(await fetch(), res, head, ctx, metrics);
   await limits.memory.take(RELAY_WORKING_SET);

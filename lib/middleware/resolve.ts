@@ -48,6 +48,7 @@ export const resolvePlugin: PluginDefinition = {
       // By digest, the cache may hold what another repository brought in (by tag, the resolution is this repository's own).
       if (cached && content && key) await confirmRepository(req, ctx, content, key, 'manifests', cached.mediaType);
       if (cached) {
+        ctx.servedFrom = 'cache';
         ctx.manifest = cached;
         return next();
       }
@@ -60,9 +61,11 @@ export const resolvePlugin: PluginDefinition = {
       } catch (err) {
         const stale = asked && err instanceof UpstreamError ? await manifests.stale(asked, err.message) : undefined;
         if (!stale) throw err;
+        ctx.servedFrom = 'stale';
         ctx.manifest = stale;
         return next();
       }
+      ctx.servedFrom = 'upstream';
       if (!isUpstreamResponse(answer)) {
         ctx.manifest = answer;
         // A stale resolution (the HEAD was rate limited) is served, not recorded:
@@ -77,6 +80,7 @@ export const resolvePlugin: PluginDefinition = {
         const stale = asked && failed ? await manifests.stale(asked, `upstream answered ${upstream.status}`) : undefined;
         if (stale) {
           upstream.body.resume();
+          ctx.servedFrom = 'stale';
           ctx.manifest = stale;
           return next();
         }

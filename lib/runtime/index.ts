@@ -5,6 +5,7 @@ import { runOverlaybdAuth } from './overlaybd-auth';
 import { runPrintln } from './println';
 import type { StepRunner } from './step-context';
 import { runTimer } from './timer';
+import { runWarm } from './warm';
 
 export type { StepContext, StepRunner } from './step-context';
 
@@ -20,4 +21,5 @@ export const STEP_RUNNERS: ReadonlyMap<string, StepRunner> = new Map<string, Ste
   ['login-acr', runLoginAcr],
   ['install', runInstall],
   ['overlaybd-auth', runOverlaybdAuth],
+  ['warm', runWarm],
 ]);

@@ -2,6 +2,7 @@ import { checkHostProperties } from '../containerd/host-config';
 import { readFetchOrder } from '../upstream/endpoints/declaration';
 import type { StepSignature } from '../runmd/catalog';
 import { checkInstallStep, checkLoginAcrStep } from './credential-steps';
+import { checkWarmStep } from './warm';
 
 /**
  * `.mirror <registry>` declares an upstream; the lines after it describe how
@@ -37,7 +38,10 @@ export const installStep: StepSignature = { name: 'install', properties: [], che
 /** `.overlaybd-auth [config file]`: points the overlaybd snapshotter's credential config at the mirror's `/auth`. */
 export const overlaybdAuthStep: StepSignature = { name: 'overlaybd-auth', properties: [] };
 
+/** `.warm <image>, …` (`.platform os/arch, …` or `all`): warms the cache in the background, again at each tick of a `.timer` right after it. */
+export const warmStep: StepSignature = { name: 'warm', properties: ['platform'], check: checkWarmStep };
+
 /** Every `.runtime` step the compiler accepts, by runmd name. */
 export const STEPS: ReadonlyMap<string, StepSignature> = new Map(
-  [mirrorStep, printlnStep, timerStep, loginAcrStep, installStep, overlaybdAuthStep].map((s) => [s.name, s]),
+  [mirrorStep, printlnStep, timerStep, loginAcrStep, installStep, overlaybdAuthStep, warmStep].map((s) => [s.name, s]),
 );
