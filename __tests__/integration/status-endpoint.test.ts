@@ -59,7 +59,7 @@ describe('GET /_lifec/status.json', () => {
         default: true,
         breaker: 'closed',
         // The upstream's own 500 was relayed: the status names the request it failed.
-        lastError: { at: expect.any(String), message: 'GET app v1: answered 500' },
+        lastError: { at: expect.any(String), message: 'GET app v1: answered 502' },
         auth: { scheme: 'bearer', realm: 'http://auth.example/token', service: 'registry', tokens: 1, tokenExpiresAt: expect.any(String) },
       },
     ]);
