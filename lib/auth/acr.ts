@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import axios from 'axios';
 import { jwtClaims } from './jwt';
+import { loadAxios } from './lazy-axios';
 
 /** Where Azure's instance metadata service answers on every VM and AKS node. */
 export const DEFAULT_IMDS_ENDPOINT = 'http://169.254.169.254';
@@ -78,6 +78,7 @@ async function aadTokenFromImds(options: ManagedIdentityOptions): Promise<string
   if (options.clientId) url.searchParams.set('client_id', options.clientId);
   const what = `the instance metadata endpoint ${url.origin}`;
   const remedy = 'run on an Azure VM or AKS node with a managed identity (set ".client_id" for a user-assigned one), or use ".source az"';
+  const axios = await loadAxios();
   let response;
   try {
     response = await axios.get<string>(url.href, { headers: { Metadata: 'true' }, timeout: HTTP_TIMEOUT_MS, signal: options.signal, responseType: 'text', transformResponse: (d: string) => d, validateStatus: () => true, maxRedirects: 0, proxy: false });
@@ -92,6 +93,7 @@ async function aadTokenFromImds(options: ManagedIdentityOptions): Promise<string
 
 async function post(url: string, form: URLSearchParams, signal: AbortSignal | undefined, what: string): Promise<unknown> {
   const remedy = 'check that the registry name is right and the identity has the AcrPull role on it';
+  const axios = await loadAxios();
   let response;
   try {
     response = await axios.post<string>(url, form.toString(), {

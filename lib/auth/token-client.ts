@@ -1,5 +1,6 @@
-import axios, { type AxiosResponse } from 'axios';
+import type { AxiosResponse } from 'axios';
 import type { Credentials } from './credentials';
+import { loadAxios } from './lazy-axios';
 import type { IssuedToken } from './token-cache';
 
 /** The username ACR pairs with a refresh token (Azure/acr docs/AAD-OAuth.md). */
@@ -69,6 +70,7 @@ async function send(request: TokenRequest, method: 'GET' | 'POST', form?: URLSea
     if (request.service) url.searchParams.set('service', request.service);
     for (const scope of request.scopes) url.searchParams.append('scope', scope);
   }
+  const axios = await loadAxios();
   try {
     return await axios.request<string>({
       url: url.href,
