@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import { createProxyMiddleware, type Plugin } from 'http-proxy-middleware';
+import type { Plugin } from 'http-proxy-middleware';
 import { MirrorError, UpstreamError } from '../errors';
 import type { Upstream } from './upstream';
 
@@ -51,6 +51,9 @@ export function createWriteProxy(upstream: Upstream): WriteProxy {
     server.on('error', (err, req) => pending.get(req)?.settle(asUpstreamError(err, upstream)));
     server.on('econnreset', (err, req) => pending.get(req)?.settle(err));
   };
+  // Loaded with the first write route: a mirror without `.push` never needs it (2 MB of an idle process).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createProxyMiddleware } = require('http-proxy-middleware') as typeof import('http-proxy-middleware');
   const proxy = createProxyMiddleware<IncomingMessage, ServerResponse>({
     target: upstream.origin,
     changeOrigin: true,
