@@ -37,7 +37,7 @@ export const pushPlugin: PluginDefinition = {
       const proxy = proxies.get(ctx.upstream.host);
       if (!proxy) throw new Error(`no write proxy for ${ctx.upstream.host}`);
       const manifest = ctx.route === 'manifests' && req.method === 'PUT';
-      if (manifest) checkManifestLength(req);
+      if (manifest) await checkManifestLength(req);
       const from = mountSource(req, ctx.selection);
       const path = `${upstreamPathOf(ctx)}${upstreamQuery(req.originalUrl, from)}`;
       const auth: AuthorizedRequest = { method: req.method, path, scopes: writeScopes(req.method, ctx.repository, from), write: true, signal: ctx.signal };
@@ -54,12 +54,35 @@ function upstreamPathOf(ctx: MirrorContext): string {
   return ctx.route === 'uploads' ? `/v2/${ctx.repository}/blobs/uploads/${reference}` : `/v2/${ctx.repository}/${ctx.route}/${reference}`;
 }
 
-/** The spec asks registries to take manifests of at least 4 MiB; the mirror takes exactly that much. */
-function checkManifestLength(req: Request): void {
+/** A refused body up to this size is read and dropped first, so a client still writing it reads the 413 instead of EPIPE. */
+const DRAIN_LIMIT = 4 * MAX_MANIFEST_BYTES;
+/** The longest a refused body is read before the answer goes out anyway. */
+const DRAIN_MS = 10_000;
+
+/**
+ * The spec asks registries to take manifests of at least 4 MiB; the mirror
+ * takes exactly that much. A larger declared body is refused before the
+ * registry is asked; one of moderate size is read to its end first, because
+ * Node closes a connection whose request is unread when the answer ends, and
+ * a client still writing then sees a reset instead of the 413.
+ */
+async function checkManifestLength(req: Request): Promise<void> {
   const length = Number(req.get('content-length') ?? 0);
-  if (length > MAX_MANIFEST_BYTES) {
-    throw new MirrorError(413, 'SIZE_INVALID', `manifests larger than ${MAX_MANIFEST_BYTES} bytes are not accepted`, { detail: { size: length } });
-  }
+  if (length <= MAX_MANIFEST_BYTES) return;
+  if (length <= DRAIN_LIMIT) await drain(req);
+  throw new MirrorError(413, 'SIZE_INVALID', `manifests larger than ${MAX_MANIFEST_BYTES} bytes are not accepted`, { detail: { size: length } });
+}
+
+function drain(req: Request): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, DRAIN_MS);
+    const done = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    req.once('end', done).once('close', done).once('error', done);
+    req.resume();
+  });
 }
 
 /** Upstream answer headers a write relays (distribution-spec, "Pushing blobs" and "Pushing manifests"). */
