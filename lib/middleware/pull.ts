@@ -66,7 +66,10 @@ async function getBlob(req: Request, res: Response, ctx: MirrorContext, deps: Bl
   const source = await content.fetchBlob(key, () => limited(limiter, () => send(req, ctx, 'GET', [], false)));
   ctx.servedFrom = source.kind === 'hit' ? 'cache' : source.kind;
   // Content another repository brought in is answered here only once the upstream confirms this one holds it.
-  if (source.kind === 'download' && source.started) await content.scopes?.add(ctx.upstream.host, ctx.repository, key);
+  // A download this request started was answered for this repository: recorded on the side, not awaited, so
+  // nothing runs between handing out the download and reading it (it could finish and close its file meanwhile).
+  // A record that fails to be written costs one confirming HEAD later.
+  if (source.kind === 'download' && source.started) void content.scopes?.add(ctx.upstream.host, ctx.repository, key).catch(() => undefined);
   else if (source.kind !== 'upstream') await confirmRepository(req, ctx, content, key, 'blobs');
   if (source.kind === 'hit') {
     if (await serveCachedFile(req, res, digest, source.file, count('cache'), content.memory)) return;
