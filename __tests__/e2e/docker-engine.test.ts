@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { isRoot, pushTestImages, startRegistry, type PushedTestImages, type Registry } from '../harness';
-import { startMirrorProcess, type MirrorProcess } from '../helpers/mirror-process';
+import { accessLines, startMirrorProcess, type MirrorProcess } from '../helpers/mirror-process';
 import { startPrivateDockerd, type PrivateDockerd } from '../helpers/private-dockerd';
 
 // Docker Engine's classic registry-mirrors: Docker sends Docker Hub pulls to
@@ -19,15 +19,6 @@ let images: PushedTestImages;
 let mirror: MirrorProcess;
 let dockerd: PrivateDockerd;
 let mirrors: string[];
-
-/** The mirror's access log lines, parsed. */
-const served = (): Array<Record<string, unknown>> =>
-  mirror
-    .log()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>)
-    .filter((l) => l.msg === 'request');
 
 beforeAll(async () => {
   if (!isRoot()) throw new Error('dockerd needs root: run the e2e tests as root');
@@ -74,7 +65,7 @@ describe('Docker Engine through the mirror (registry-mirrors, classic image stor
     const inspect = await dockerd.docker(['image', 'inspect', 'single:v1', '--format', '{{.Id}} {{json .RepoDigests}}']);
     expect(inspect.stdout.trim()).toBe(`${images.single.config.digest} ${JSON.stringify([`single@${images.single.descriptor.digest}`])}`);
 
-    const lines = served().filter((l) => l.upstream === registry.host && l.status === 200);
+    const lines = accessLines(mirror).filter((l) => l.upstream === registry.host && l.status === 200);
     expect(lines.some((l) => l.shape === 'default' && l.path === '/v2/library/single/manifests/v1')).toBe(true);
     for (const layer of images.single.layers) expect(lines.some((l) => l.path === `/v2/library/single/blobs/${layer.digest}`)).toBe(true);
     // The registry heard from the mirror only.

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'smol-toml';
 import { isRoot, pushTestImages, startRegistry, type PushedTestImages, type Registry } from '../harness';
-import { startMirrorProcess, type MirrorProcess } from '../helpers/mirror-process';
+import { accessLines, startMirrorProcess, type MirrorProcess } from '../helpers/mirror-process';
 import { removeTempDir } from '../harness/tempdir';
 import { privatePodman } from '../helpers/private-podman';
 
@@ -24,14 +24,6 @@ let alphaImages: PushedTestImages;
 let betaImages: PushedTestImages;
 let mirror: MirrorProcess;
 let dropIn: string;
-
-const served = (): Array<Record<string, unknown>> =>
-  mirror
-    .log()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>)
-    .filter((l) => l.msg === 'request');
 
 beforeAll(async () => {
   if (!isRoot()) throw new Error('this podman test runs rootful (vfs storage in a temp dir): run the e2e tests as root');
@@ -83,7 +75,7 @@ describe('podman through one mirror for two registries', () => {
       expect(inspect.stdout.trim()).toBe(p.digest);
 
       const segment = `127.0.0.1_${p.registry.port}`;
-      const lines = served().filter((l) => l.upstream === p.registry.host && l.shape === 'path' && l.status === 200);
+      const lines = accessLines(mirror).filter((l) => l.upstream === p.registry.host && l.shape === 'path' && l.status === 200);
       expect(lines.some((l) => l.path === `/v2/${segment}/${p.repository}/manifests/v1`)).toBe(true);
       for (const layer of p.layers) expect(lines.some((l) => l.path === `/v2/${segment}/${p.repository}/blobs/${layer.digest}`)).toBe(true);
       // Everything the registry saw came from the mirror: podman never fell back to it.

@@ -47,3 +47,13 @@ export async function startMirrorProcess(dir: string, runmd: string, args: strin
     stop: () => child.stop(),
   };
 }
+
+/** The access log lines ("request") a mirror process has written so far, parsed. */
+export function accessLines(mirror: MirrorProcess): Array<Record<string, unknown>> {
+  return mirror
+    .log()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((l) => l.msg === 'request');
+}
